@@ -1,0 +1,37 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+OUT    ?= dist
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test build validate serve clean bench
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+build: $(VENV)/.installed
+	$(BIN)/kg build --out $(OUT)
+
+validate: build
+	$(BIN)/kg validate $(OUT)/graph.nq
+
+run: validate
+	$(BIN)/kg summary --out $(OUT)
+	$(BIN)/kg serve --graph $(OUT)/graph.nq --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(OUT) $(VENV) .pytest_cache

@@ -1,0 +1,60 @@
+"""One frozen settings object: where the sources are and where output goes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata, resources
+from pathlib import Path
+
+DISTRIBUTION = "mmr-kg"
+
+
+@cache
+def resource_root() -> Path:
+    """Return the folder holding ``ontology/``, ``shapes/``, ``data/`` and ``queries/``.
+
+    In an installed wheel they ship inside the package (``graph/resources``);
+    in a checkout they are the repository's top-level folders.
+    """
+    packaged = Path(str(resources.files("graph"))) / "resources"
+    if (packaged / "ontology").is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2]
+
+
+@cache
+def project_version() -> str:
+    """Return the version of the installed distribution (kept in pyproject only)."""
+    return metadata.version(DISTRIBUTION)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths and limits used by every command. Build one with :func:`default_settings`."""
+
+    ontology_dir: Path
+    shapes_dir: Path
+    data_dir: Path
+    queries_dir: Path
+    out_dir: Path = Path("dist")
+    query_timeout_s: float = 10.0
+    query_row_limit: int = 10_000
+    version: str = field(default_factory=project_version)
+
+
+def default_settings(**overrides: object) -> Settings:
+    """Settings for the shipped sources, with any field overridden by keyword.
+
+    >>> default_settings(out_dir=Path("/tmp/out")).out_dir
+    PosixPath('/tmp/out')
+    """
+    root = resource_root()
+    values: dict[str, object] = {
+        "ontology_dir": root / "ontology",
+        "shapes_dir": root / "shapes",
+        "data_dir": root / "data",
+        "queries_dir": root / "queries",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]

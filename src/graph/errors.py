@@ -1,0 +1,47 @@
+"""The project's exceptions. Each message says what is wrong and what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class GraphError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class BuildError(GraphError):
+    """A source file could not be read or parsed.
+
+    ``str(error)`` reads ``file:line:column: message``, as compilers print it.
+    """
+
+    def __init__(self, message: str, path: Path | str | None = None,
+                 line: int | None = None, column: int | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.column = column
+        self.message = message
+        location = ":".join(str(p) for p in (path, line, column) if p is not None)
+        super().__init__(f"{location}: {message}" if location else message)
+
+
+class QueryError(GraphError):
+    """A query is malformed, unknown, or got parameters it cannot use."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        self.line = line
+        self.column = column
+        where = f"line {line}, column {column}: " if line is not None else ""
+        super().__init__(where + message)
+
+
+class QueryRefused(QueryError):
+    """A query asks for something the read-only service does not allow."""
+
+
+class QueryLimitExceeded(GraphError):
+    """A query ran past its time or result-size limit."""
+
+
+class EndpointError(GraphError):
+    """A remote SPARQL store is down, refused the request, or timed out."""

@@ -1,0 +1,214 @@
+"""The query catalogue: ``queries/*.rq`` files with a readable header, and running them.
+
+A header is a block of ``#+`` comment lines holding YAML (the grlc decorator form)::
+
+    #+ summary: Touchpoints of the council's agencies
+    #+ description: Every touchpoint, optionally of one agency.
+    #+ tags: [agencies, touchpoints]
+    #+ params:
+    #+   - {name: agency, type: iri, description: "An agency IRI"}
+    #+ columns: [agency, agencyLabel]
+
+Parameters are parsed into RDF terms and bound as such (never pasted into the text).
+Every query also takes ``lang`` (``sv`` or ``en``), bound to ``?lang``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+import yaml
+
+from graph.errors import QueryError
+from graph.namespaces import PREFIXES
+from graph.store import GraphStore, QueryResult, Term
+
+LANGUAGES = ("sv", "en")
+PARAM_TYPES = ("iri", "date", "string", "integer", "enum")
+_XSD = PREFIXES["xsd"]
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One declared query parameter."""
+
+    name: str
+    type: str
+    description: str = ""
+    default: str | None = None
+    required: bool = False
+    values: tuple[str, ...] = ()
+
+    def to_term(self, raw: str) -> Term:
+        """Parse ``raw`` as this parameter's type and return the RDF term.
+
+        Raises:
+            QueryError: the value does not fit the type; the message names the parameter.
+        """
+        return parse_term(self, raw)
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    """One catalogued query: its header and its text."""
+
+    name: str
+    path: Path
+    summary: str
+    description: str
+    text: str
+    tags: tuple[str, ...] = ()
+    params: tuple[ParamSpec, ...] = ()
+    columns: tuple[str, ...] = ()
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    def param(self, name: str) -> ParamSpec:
+        """Return the declared parameter ``name`` (raises :class:`QueryError` if unknown)."""
+        for param in self.params:
+            if param.name == name:
+                return param
+        known = ", ".join(p.name for p in self.params) or "none"
+        raise QueryError(f"query '{self.name}' has no parameter '{name}'. Its parameters: {known}, lang.")
+
+
+def parse_header(path: Path, text: str) -> dict[str, object]:
+    """Return the YAML header of a ``.rq`` file as a dict.
+
+    Raises:
+        QueryError: the header is missing or is not valid YAML.
+    """
+    lines = [line[2:].removeprefix(" ") for line in text.splitlines() if line.startswith("#+")]
+    if not lines:
+        raise QueryError(f"{path}: no header. Start the file with '#+ summary: ...' lines.")
+    try:
+        header = yaml.safe_load("\n".join(lines))
+    except yaml.YAMLError as exc:
+        raise QueryError(f"{path}: the header is not valid YAML: {exc}") from exc
+    if not isinstance(header, dict):
+        raise QueryError(f"{path}: the header must be a mapping of 'key: value' lines.")
+    return header
+
+
+def load_query(path: Path) -> QuerySpec:
+    """Read one ``.rq`` file into a :class:`QuerySpec`.
+
+    Raises:
+        QueryError: the header lacks ``summary``, ``description`` or ``columns``,
+            or declares a parameter badly.
+    """
+    text = path.read_text(encoding="utf-8")
+    header = parse_header(path, text)
+    missing = [key for key in ("summary", "description", "columns") if not header.get(key)]
+    if missing:
+        raise QueryError(f"{path}: the header lacks {', '.join(missing)}.")
+    params = tuple(_param(path, item) for item in header.get("params") or [])
+    known = {"summary", "description", "tags", "params", "columns"}
+    return QuerySpec(
+        name=path.stem,
+        path=path,
+        summary=str(header["summary"]).strip(),
+        description=str(header["description"]).strip(),
+        text=text,
+        tags=tuple(str(t) for t in header.get("tags") or []),
+        params=params,
+        columns=tuple(str(c) for c in header["columns"]),  # type: ignore[union-attr]
+        extra={k: v for k, v in header.items() if k not in known},
+    )
+
+
+def _param(path: Path, item: object) -> ParamSpec:
+    if not isinstance(item, dict) or "name" not in item or "type" not in item:
+        raise QueryError(f"{path}: each parameter needs 'name' and 'type'.")
+    name, kind = str(item["name"]), str(item["type"])
+    if not _NAME_RE.match(name) or name == "lang":
+        raise QueryError(f"{path}: '{name}' cannot be a parameter name.")
+    if kind not in PARAM_TYPES:
+        raise QueryError(f"{path}: parameter '{name}' has type '{kind}'; use one of {', '.join(PARAM_TYPES)}.")
+    default = item.get("default")
+    return ParamSpec(name=name, type=kind, description=str(item.get("description", "")),
+                     default=None if default is None else str(default),
+                     required=bool(item.get("required", False)),
+                     values=tuple(str(v) for v in item.get("values") or []))
+
+
+def load_catalogue(queries_dir: Path) -> dict[str, QuerySpec]:
+    """Load every ``*.rq`` directly in ``queries_dir`` (not ``checks/``), by name."""
+    return {p.stem: load_query(p) for p in sorted(queries_dir.glob("*.rq"))}
+
+
+def parse_term(param: ParamSpec, raw: str) -> Term:
+    """Turn a raw string into the RDF term for ``param`` (see :meth:`ParamSpec.to_term`)."""
+    value = raw.strip()
+    if param.type == "iri":
+        return ox.NamedNode(expand_iri(param.name, value))
+    if param.type == "date":
+        if value == "today":
+            value = dt.date.today().isoformat()
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise QueryError(f"parameter '{param.name}' must be a date as YYYY-MM-DD, not {raw!r}.") from None
+        return ox.Literal(value, datatype=ox.NamedNode(_XSD + "date"))
+    if param.type == "integer":
+        if not re.fullmatch(r"[+-]?\d+", value):
+            raise QueryError(f"parameter '{param.name}' must be a whole number, not {raw!r}.")
+        return ox.Literal(str(int(value)), datatype=ox.NamedNode(_XSD + "integer"))
+    if param.type == "enum" and value not in param.values:
+        raise QueryError(f"parameter '{param.name}' must be one of {', '.join(param.values)}, not {raw!r}.")
+    return ox.Literal(raw)
+
+
+def expand_iri(name: str, value: str) -> str:
+    """Return the absolute IRI for ``value``, expanding a known prefix (``kgid:agency-boverket``).
+
+    Raises:
+        QueryError: ``value`` is neither an absolute http(s) IRI nor a known prefixed name.
+    """
+    prefix, _, local = value.partition(":")
+    if prefix in PREFIXES and not local.startswith("//"):
+        value = PREFIXES[prefix] + local
+    if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", value):
+        raise QueryError(f"parameter '{name}' must be an IRI such as "
+                         f"https://w3id.org/mmr-kg/id/agency-naturvardsverket or kgid:agency-naturvardsverket, "
+                         f"not {value!r}.")
+    return value
+
+
+def bind_parameters(spec: QuerySpec, raw: Mapping[str, str], lang: str = "sv") -> dict[str, Term]:
+    """Validate ``raw`` parameters against ``spec`` and return variable bindings.
+
+    Unknown names, bad values and missing required parameters raise :class:`QueryError`;
+    declared defaults fill the rest; ``lang`` is always bound.
+    """
+    if lang not in LANGUAGES:
+        raise QueryError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}.")
+    bindings: dict[str, Term] = {"lang": ox.Literal(lang)}
+    for name in raw:
+        spec.param(name)
+    for param in spec.params:
+        value = raw.get(param.name, param.default)
+        if value is None or value == "":
+            if param.required:
+                raise QueryError(f"query '{spec.name}' needs parameter '{param.name}' ({param.description}).")
+            continue
+        bindings[param.name] = param.to_term(value)
+    return bindings
+
+
+def run_query(store: GraphStore, spec: QuerySpec, raw: Mapping[str, str] | None = None,
+              lang: str = "sv", **limits: float | int | None) -> QueryResult:
+    """Run a catalogued query with validated parameters.
+
+    Example:
+        >>> from graph.config import default_settings
+        >>> catalogue = load_catalogue(default_settings().queries_dir)
+        >>> "agency-touchpoints" in catalogue
+        True
+    """
+    return store.query(spec.text, bind_parameters(spec, raw or {}, lang), **limits)  # type: ignore[arg-type]

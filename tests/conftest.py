@@ -1,0 +1,47 @@
+"""Shared fixtures: the shipped graph built once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph.build import BuiltGraph, build_graph, write_graph
+from graph.config import Settings, default_settings
+from graph.queries import QuerySpec, load_catalogue
+from graph.store import EmbeddedStore
+
+TESTS_DIR = Path(__file__).parent
+TEST_DATA = TESTS_DIR / "data"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """Settings for the shipped ontology, data, shapes and queries."""
+    return default_settings()
+
+
+@pytest.fixture(scope="session")
+def built(settings: Settings) -> BuiltGraph:
+    """The shipped graph, built in memory."""
+    return build_graph(settings)
+
+
+@pytest.fixture(scope="session")
+def store(built: BuiltGraph) -> EmbeddedStore:
+    """An embedded store over the shipped graph."""
+    return EmbeddedStore(built.store)
+
+
+@pytest.fixture(scope="session")
+def built_files(built: BuiltGraph, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding graph.nq and graph.trig of the shipped graph."""
+    out = tmp_path_factory.mktemp("dist")
+    write_graph(built, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def catalogue(settings: Settings) -> dict[str, QuerySpec]:
+    """The shipped query catalogue, by name."""
+    return load_catalogue(settings.queries_dir)
