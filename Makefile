@@ -23,8 +23,8 @@ build: $(VENV)/.installed
 validate: build
 	$(BIN)/kg validate $(OUT)/graph.nq
 
-run: validate
-	$(BIN)/kg summary --out $(OUT)
+run: build
+	$(BIN)/kg summary --graph $(OUT)/graph.nq
 	$(BIN)/kg serve --graph $(OUT)/graph.nq --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed

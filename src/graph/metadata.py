@@ -114,3 +114,23 @@ def _slug(iri: str) -> str:
         if iri.startswith(namespace):
             return f"{name}-{iri.removeprefix(namespace)}"
     return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+_CLASS_COUNTS = """
+PREFIX void: <http://rdfs.org/ns/void#>
+SELECT ?class ?n WHERE {
+  GRAPH <%s> { ?dataset void:classPartition ?part . ?part void:class ?class ; void:entities ?n }
+} ORDER BY DESC(?n) STR(?class)
+""" % META_GRAPH.value
+
+
+def class_counts(store: ox.Store) -> list[tuple[str, int]]:
+    """Return (class as a prefixed name, number of entities) from the dataset's VoID description."""
+    return [(_prefixed(row["class"].value), int(row["n"].value)) for row in store.query(_CLASS_COUNTS)]
+
+
+def _prefixed(iri: str) -> str:
+    for name, namespace in PREFIXES.items():
+        if iri.startswith(namespace):
+            return f"{name}:{iri.removeprefix(namespace)}"
+    return iri

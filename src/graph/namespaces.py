@@ -17,6 +17,7 @@ PREFIXES: Final[dict[str, str]] = {
     "adms": "http://www.w3.org/ns/adms#",
     "dcat": "http://www.w3.org/ns/dcat#",
     "dcterms": "http://purl.org/dc/terms/",
+    "eli": "http://data.europa.eu/eli/ontology#",
     "epo": "http://data.europa.eu/a4g/ontology#",
     "foaf": "http://xmlns.com/foaf/0.1/",
     "m8g": "http://data.europa.eu/m8g/",

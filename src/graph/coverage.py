@@ -1,0 +1,117 @@
+"""The completeness table: which touchpoint kinds each agency has, and what reaches each objective.
+
+Built from two catalogue queries (``agency-kind-matrix`` and ``objective-reach``), so the CLI,
+the API and an analyst running the queries by hand all see the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+
+from graph.config import Settings
+from graph.queries import load_catalogue, run_query
+from graph.store import GraphStore, Term
+
+
+@dataclass
+class AgencyCoverage:
+    """One agency's row: the kinds of touchpoint it has (with counts) and the kinds it lacks."""
+
+    agency: str
+    label: str
+    council_member: bool
+    present: dict[str, int] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def touchpoints(self) -> int:
+        return sum(self.present.values())
+
+
+@dataclass
+class ObjectiveCoverage:
+    """One objective's row: what a source links to it, by type."""
+
+    objective: str
+    label: str
+    criteria: list[str] = field(default_factory=list)
+    criteria_areas: list[str] = field(default_factory=list)
+    agreements: list[str] = field(default_factory=list)
+    agencies: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Coverage:
+    """The completeness table of the graph (see :func:`compute_coverage`)."""
+
+    agencies: list[AgencyCoverage]
+    objectives: list[ObjectiveCoverage]
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the table as plain data (the JSON form)."""
+        return {
+            "agencies": [asdict(a) | {"touchpoints": a.touchpoints} for a in self.agencies],
+            "objectives": [asdict(o) for o in self.objectives],
+        }
+
+    def to_text(self) -> str:
+        """Return the table as aligned text for a terminal."""
+        lines = ["Agencies: touchpoint kinds present (count) and missing", ""]
+        for a in self.agencies:
+            member = "council member" if a.council_member else "not a council member"
+            lines.append(f"{a.label}  ({member}, {a.touchpoints} touchpoints)")
+            present = ", ".join(f"{kind} ({n})" for kind, n in a.present.items()) or "none"
+            lines.append(f"  has:   {present}")
+            lines.append(f"  lacks: {', '.join(a.missing) or 'none'}")
+        lines += ["", "Objectives: what a source links to each", ""]
+        for o in self.objectives:
+            lines.append(o.label)
+            for title, items in (("criteria", o.criteria), ("criteria areas", o.criteria_areas),
+                                 ("agreements", o.agreements), ("agencies", o.agencies)):
+                lines.append(f"  {title + ':':16} {', '.join(items) or '—'}")
+        return "\n".join(lines) + "\n"
+
+
+def _text(term: Term | None) -> str:
+    return "" if term is None else term.value
+
+
+def compute_coverage(store: GraphStore, settings: Settings, lang: str = "sv") -> Coverage:
+    """Compute the completeness table over ``store``, labels in ``lang``.
+
+    Example:
+        >>> from graph.build import build_graph
+        >>> from graph.config import default_settings
+        >>> from graph.store import EmbeddedStore
+        >>> settings = default_settings()
+        >>> table = compute_coverage(EmbeddedStore(build_graph(settings).store), settings, "en")
+        >>> len(table.objectives)
+        16
+    """
+    catalogue = load_catalogue(settings.queries_dir)
+    agencies: dict[str, AgencyCoverage] = {}
+    for row in run_query(store, catalogue["agency-kind-matrix"], {}, lang).records():
+        iri = _text(row["agency"])
+        entry = agencies.setdefault(iri, AgencyCoverage(
+            iri, _text(row["agencyLabel"]), _text(row["councilMember"]) == "true"))
+        count = int(_text(row["touchpoints"]) or 0)
+        if count:
+            entry.present[_text(row["kindLabel"])] = count
+        else:
+            entry.missing.append(_text(row["kindLabel"]))
+
+    objectives: dict[str, ObjectiveCoverage] = {}
+    reached: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for row in run_query(store, catalogue["objective-coverage"], {}, lang).records():
+        iri = _text(row["objective"])
+        objectives[iri] = ObjectiveCoverage(iri, _text(row["objectiveLabel"]))
+    for row in run_query(store, catalogue["objective-reach"], {}, lang).records():
+        reached[_text(row["objective"])][_text(row["reacherType"])].append(_text(row["reacherLabel"]))
+    for iri, entry in objectives.items():
+        by_type = reached.get(iri, {})
+        entry.criteria = by_type.get("criterion", [])
+        entry.criteria_areas = by_type.get("criteria area", [])
+        entry.agreements = by_type.get("agreement", [])
+        entry.agencies = by_type.get("agency", [])
+    return Coverage(list(agencies.values()), list(objectives.values()))

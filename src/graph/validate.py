@@ -1,0 +1,205 @@
+"""Validate the graph against the SHACL shapes and report what is missing, and where.
+
+Violations make the data non-conforming; warnings and infos are reported but do not.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from pyshacl import validate as shacl_validate
+from rdflib.namespace import RDF, SH, SKOS
+
+from graph.build import parse_file
+from graph.config import Settings
+from graph.errors import BuildError
+from graph.namespaces import PREFIXES
+
+SEVERITIES = ("Violation", "Warning", "Info")
+REPORT_FORMATS = ("text", "json", "turtle")
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One SHACL result: which node, which path, how severe, and what to do."""
+
+    focus_node: str
+    focus_label: str
+    severity: str
+    message: str
+    path: str | None
+    value: str | None
+    source_shape: str
+    constraint: str
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of validating a graph.
+
+    ``conforms`` is true when no result has severity Violation.
+    """
+
+    results: list[ValidationResult]
+    report_graph: rdflib.Graph
+
+    @property
+    def conforms(self) -> bool:
+        return not any(r.severity == "Violation" for r in self.results)
+
+    def count(self, severity: str) -> int:
+        """Return how many results have ``severity`` (Violation, Warning or Info)."""
+        return sum(1 for r in self.results if r.severity == severity)
+
+    def by_focus_node(self) -> dict[str, list[ValidationResult]]:
+        """Group the results by focus node, nodes in IRI order, worst results first."""
+        groups: dict[str, list[ValidationResult]] = defaultdict(list)
+        for result in self.results:
+            groups[result.focus_node].append(result)
+        return {node: sorted(groups[node], key=_result_order) for node in sorted(groups)}
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the report as plain data (the JSON format)."""
+        return {
+            "conforms": self.conforms,
+            "counts": {s: self.count(s) for s in SEVERITIES},
+            "results": [asdict(r) for r in sorted(self.results, key=lambda r: (r.focus_node, *_result_order(r)))],
+        }
+
+    def to_text(self) -> str:
+        """Return a readable report: a summary line, then the results grouped by focus node."""
+        counts = ", ".join(f"{self.count(s)} {s.lower()}{'s' if self.count(s) != 1 else ''}" for s in SEVERITIES)
+        verdict = "conforms" if self.conforms else "does NOT conform"
+        lines = [f"The graph {verdict}: {counts}.", ""]
+        for node, results in self.by_focus_node().items():
+            lines.append(f"{shorten(node)}  ({results[0].focus_label})")
+            for r in results:
+                where = f" [{shorten(r.path)}]" if r.path else ""
+                value = f" value: {shorten(r.value)}" if r.value else ""
+                lines.append(f"  {r.severity.upper():9} {r.message}{where}{value}")
+                lines.append(f"            shape: {shorten(r.source_shape)}")
+            lines.append("")
+        return "\n".join(lines).rstrip() + "\n"
+
+    def render(self, fmt: str) -> str:
+        """Render as ``text``, ``json`` or ``turtle`` (the SHACL report graph)."""
+        if fmt == "json":
+            return json.dumps(self.as_dict(), ensure_ascii=False, indent=2) + "\n"
+        if fmt == "turtle":
+            return self.report_graph.serialize(format="turtle")
+        return self.to_text()
+
+
+def _result_order(result: ValidationResult) -> tuple[int, str, str]:
+    return (SEVERITIES.index(result.severity), result.path or "", result.message)
+
+
+def shorten(iri: str | None) -> str:
+    """Write ``iri`` with a project prefix where one fits (``kgid:agency-boverket``)."""
+    if iri is None:
+        return ""
+    for name, namespace in PREFIXES.items():
+        if iri.startswith(namespace):
+            return f"{name}:{iri.removeprefix(namespace)}"
+    return iri
+
+
+def load_shapes(settings: Settings) -> rdflib.Graph:
+    """Parse every ``*.shapes.ttl`` in the shapes folder into one graph.
+
+    Raises:
+        BuildError: a shapes file is not valid Turtle (file, line, column).
+    """
+    shapes = rdflib.Graph()
+    for path in sorted(settings.shapes_dir.glob("*.shapes.ttl")):
+        for quad in parse_file(path):
+            shapes.add(tuple(_to_rdflib(t) for t in (quad.subject, quad.predicate, quad.object)))  # type: ignore[arg-type]
+    return shapes
+
+
+def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+
+
+def store_to_rdflib(store: ox.Store) -> rdflib.Graph:
+    """Return the union of every graph in ``store`` as one rdflib graph (pySHACL's input)."""
+    graph = rdflib.Graph()
+    data = ox.serialize(store, format=ox.RdfFormat.N_QUADS)
+    dataset = rdflib.Dataset()
+    dataset.parse(data=data, format="nquads")
+    for s, p, o, _ in dataset.quads((None, None, None, None)):
+        graph.add((s, p, o))
+    return graph
+
+
+def validate_store(store: ox.Store, settings: Settings) -> ValidationReport:
+    """Validate everything in ``store`` against the project's shapes.
+
+    Example:
+        >>> from graph.config import default_settings
+        >>> from graph.build import build_graph
+        >>> settings = default_settings()
+        >>> validate_store(build_graph(settings).store, settings).conforms
+        True
+    """
+    data = store_to_rdflib(store)
+    shapes = load_shapes(settings)
+    _, report_graph, _ = shacl_validate(
+        data, shacl_graph=shapes, inference="none", advanced=True,
+        allow_warnings=True, allow_infos=True, meta_shacl=False)
+    return ValidationReport(_results(report_graph, data), report_graph)
+
+
+def validate_files(files: list[Path], settings: Settings) -> ValidationReport:
+    """Validate the given data files (or a built graph.nq) together with the ontology.
+
+    Raises:
+        BuildError: a file cannot be parsed (file, line, column).
+    """
+    from graph.build import build_from_files  # local: build imports nothing from here
+
+    missing = [f for f in files if not f.exists()]
+    if missing:
+        raise BuildError("no such file. Give data files (.ttl) or a built graph (dist/graph.nq).", missing[0])
+    ontology = sorted(settings.ontology_dir.glob("*.ttl"))
+    built = build_from_files([*ontology, *files], settings.version)
+    return validate_store(built.store, settings)
+
+
+def _results(report: rdflib.Graph, data: rdflib.Graph) -> list[ValidationResult]:
+    results = []
+    for node in report.subjects(RDF.type, SH.ValidationResult):
+        focus = report.value(node, SH.focusNode)
+        severity = report.value(node, SH.resultSeverity)
+        path = report.value(node, SH.resultPath)
+        value = report.value(node, SH.value)
+        message = report.value(node, SH.resultMessage)
+        shape = report.value(node, SH.sourceShape)
+        results.append(ValidationResult(
+            focus_node=str(focus),
+            focus_label=_label(data, focus),
+            severity=str(severity).rsplit("#", 1)[-1],
+            message=str(message) if message is not None else "",
+            path=str(path) if isinstance(path, rdflib.URIRef) else None,
+            value=str(value) if value is not None else None,
+            source_shape=str(shape),
+            constraint=str(report.value(node, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
+        ))
+    return results
+
+
+def _label(data: rdflib.Graph, node: rdflib.term.Node | None) -> str:
+    labels = {lit.language: str(lit) for lit in data.objects(node, SKOS.prefLabel)}
+    labels |= {lit.language: str(lit) for lit in data.objects(node, rdflib.RDFS.label) if lit.language not in labels}
+    return labels.get("sv") or labels.get("en") or next(iter(labels.values()), shorten(str(node)))
