@@ -11,7 +11,7 @@ from graph.namespaces import DATASET_IRI, GRAPH_BASE, PREFIXES
 
 META_GRAPH = ox.NamedNode(GRAPH_BASE + "meta")
 
-_RDF, _DCAT, _VOID, _DCT, _OWL = (PREFIXES[p] for p in ("rdf", "dcat", "void", "dcterms", "owl"))
+_RDF, _DCAT, _VOID, _DCT, _OWL, _PROV = (PREFIXES[p] for p in ("rdf", "dcat", "void", "dcterms", "owl", "prov"))
 _XSD_INT = ox.NamedNode(PREFIXES["xsd"] + "integer")
 
 DISTRIBUTIONS = {
@@ -50,7 +50,7 @@ def describe_dataset(store: ox.Store, sources: Sequence[Path], version: str) -> 
     The dataset is a ``dcat:Dataset`` and ``void:Dataset`` with its version, VoID
     counts (triples, entities, classes, properties), one ``void:subset`` per named
     graph, one ``void:classPartition`` per class used in the data, its
-    distributions, and every source document as ``dcterms:source``.
+    distributions, and every source document as ``prov:wasDerivedFrom``.
     """
     ds = _n(DATASET_IRI)
     triples: list[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode | ox.Literal]] = []
@@ -101,7 +101,7 @@ def describe_dataset(store: ox.Store, sources: Sequence[Path], version: str) -> 
         add(dist, _DCAT + "mediaType", _n("https://www.iana.org/assignments/media-types/" + media_type))
 
     for row in store.query(_SOURCES, use_default_graph_as_union=True):
-        add(ds, _DCT + "source", row["doc"])
+        add(ds, _PROV + "wasDerivedFrom", row["doc"])
 
     return [ox.Quad(s, p, o, META_GRAPH) for s, p, o in triples]
 

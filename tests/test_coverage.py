@@ -1,0 +1,64 @@
+"""kg coverage: which touchpoint kinds each agency has, and what reaches each objective."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from graph.config import Settings
+from graph.coverage import compute_coverage
+from graph.cli import main
+from graph.store import EmbeddedStore
+
+KGID = "https://w3id.org/mmr-kg/id/"
+
+
+def test_agency_rows_split_present_and_missing_kinds(store: EmbeddedStore, settings: Settings) -> None:
+    table = compute_coverage(store, settings, "en")
+    rows = {a.agency: a for a in table.agencies}
+    kemi = rows[KGID + "agency-kemikalieinspektionen"]
+    assert kemi.council_member
+    # food criteria and chemical requirements both reach Giftfri miljö (two touchpoints of that kind)
+    assert kemi.present["responsible for an objective reached by criteria"] == 2
+    assert "central purchasing body" in kemi.missing
+    assert set(kemi.present).isdisjoint(kemi.missing)
+    assert len(kemi.present) + len(kemi.missing) == 15  # every kind in the scheme, once
+    kammarkollegiet = rows[KGID + "agency-kammarkollegiet"]
+    assert not kammarkollegiet.council_member
+    assert kammarkollegiet.present["central purchasing body"] == 1
+
+
+def test_every_council_member_is_listed(store: EmbeddedStore, settings: Settings) -> None:
+    members = {r[0].value for r in store.query("""
+        SELECT DISTINCT ?a WHERE { ?m <http://www.w3.org/ns/org#role> <https://w3id.org/mmr-kg/id/role-council-member> ;
+                                      <http://www.w3.org/ns/org#member> ?a }""").rows}  # type: ignore[union-attr]
+    table = compute_coverage(store, settings, "sv")
+    listed = {a.agency for a in table.agencies if a.council_member}
+    assert listed == members and len(members) == 18
+
+
+def test_objective_rows_name_what_reaches_them(store: EmbeddedStore, settings: Settings) -> None:
+    table = compute_coverage(store, settings, "sv")
+    by_iri = {o.objective: o for o in table.objectives}
+    assert len(by_iri) == 16
+    giftfri = by_iri[KGID + "objective-giftfri-miljo"]
+    assert giftfri.label == "Giftfri miljö"
+    assert sorted(giftfri.criteria_areas) == ["Kemikaliekrav", "Livsmedel och måltidstjänster"]
+    assert giftfri.agencies == ["Kemikalieinspektionen"]
+    assert giftfri.agreements == []
+    frisk_luft = by_iri[KGID + "objective-frisk-luft"]
+    assert (frisk_luft.criteria, frisk_luft.criteria_areas, frisk_luft.agreements, frisk_luft.agencies) == ([], [], [], [])
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_cli_coverage(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["coverage", "--lang", "en", "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    if fmt == "json":
+        data = json.loads(out)
+        assert len(data["objectives"]) == 16
+        assert all({"present", "missing", "touchpoints"} <= set(a) for a in data["agencies"])
+    else:
+        assert "Swedish Chemicals Agency  (council member" in out
+        assert "lacks:" in out and "A Non-Toxic Environment" in out

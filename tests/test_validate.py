@@ -1,0 +1,91 @@
+"""kg validate / kg summary: verdicts, exit codes and readable reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import rdflib
+
+from graph.cli import main
+
+BROKEN_AGENCY = """\
+@prefix kg:      <https://w3id.org/mmr-kg/def/> .
+@prefix kgid:    <https://w3id.org/mmr-kg/id/> .
+@prefix skos:    <http://www.w3.org/2004/02/skos/core#> .
+@prefix org:     <http://www.w3.org/ns/org#> .
+
+kgid:test-agency-broken a kg:Agency ;
+    skos:prefLabel "Testverket"@sv ;
+    org:identifier "12-34" .
+"""
+
+
+@pytest.fixture
+def broken_file(tmp_path: Path) -> Path:
+    path = tmp_path / "broken.ttl"
+    path.write_text(BROKEN_AGENCY, encoding="utf-8")
+    return path
+
+
+def test_shipped_graph_conforms(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("The graph conforms: 0 violations")
+
+
+def test_built_graph_file_validates_like_the_sources(built_files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(built_files / "graph.nq"), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["conforms"] is True and report["counts"]["Violation"] == 0
+    assert report["counts"]["Warning"] > 0  # missing English names are reported, not hidden
+
+
+def test_violations_exit_1_grouped_by_focus_node(broken_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(broken_file)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("The graph does NOT conform")
+    block = out.split("kgid:test-agency-broken  (Testverket)\n", 1)[1].split("\n\n", 1)[0]
+    lines = block.splitlines()
+    assert lines[0].lstrip().startswith("VIOLATION"), "violations come first in a node's group"
+    assert "NNNNNN-NNNN" in block and "[org:identifier]" in block
+    assert "Cite a source" in block and "confidence" in block
+    assert "shape: kgsh:AgencyShape-identifier" in block
+
+
+def test_json_and_turtle_reports(broken_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(broken_file), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    mine = [r for r in report["results"] if r["focus_node"].endswith("test-agency-broken")]
+    assert {r["source_shape"].rsplit("/", 1)[-1] for r in mine} >= {
+        "AgencyShape-identifier", "SourcedShape-source", "SourcedShape-confidence", "LabelledShape-english"}
+    assert main(["validate", str(broken_file), "--format", "turtle"]) == 1
+    graph = rdflib.Graph().parse(data=capsys.readouterr().out, format="turtle")
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    assert (None, sh.conforms, rdflib.Literal(False)) in graph
+
+
+def test_unparseable_file_exits_2_with_location(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix kg: <https://w3id.org/mmr-kg/def/> .\nkg:a kg:b .\n")
+    assert main(["validate", str(bad)]) == 2
+    assert f"{bad}:2:" in capsys.readouterr().err
+
+
+def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path / "nope.ttl")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_summary_counts_classes_and_gives_the_verdict(built_files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary", "--graph", str(built_files / "graph.nq")]) == 0
+    out = capsys.readouterr().out
+    assert "kg:Touchpoint" in out and "kg:EnvironmentalQualityObjective" in out
+    assert "   16  kg:EnvironmentalQualityObjective" in out
+    assert "Validation: conforms (0 violations" in out
+
+
+def test_summary_without_a_built_graph_says_to_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary", "--graph", str(tmp_path / "graph.nq")]) == 2
+    assert "Run 'kg build' first" in capsys.readouterr().err
