@@ -75,12 +75,14 @@ def refuse_updates(sparql: str) -> None:
 
 
 def inline_bindings(sparql: str, bindings: Mapping[str, Term]) -> str:
-    """Return ``sparql`` with a ``VALUES`` block binding ``bindings`` at the start of its WHERE group.
+    """Return ``sparql`` with each bound variable fixed by a ``VALUES`` block.
 
-    Each value is written in its N-Triples form by pyoxigraph, which escapes it, so a
-    value can never change the query's structure. The block goes on the same line as
-    the group's opening brace, so line numbers in error messages stay those of the file.
-    Bound variables are visible in the outermost group, not inside sub-queries.
+    A one-row ``VALUES`` block goes at the start of every group pattern that mentions a
+    bound variable, so the variable holds the value everywhere it appears (in nested
+    ``OPTIONAL`` groups and sub-queries too), as with SPARQL substitution. Each value is
+    written in its N-Triples form by pyoxigraph, which escapes it, so a value can never
+    change the query's structure. Blocks go on the line of the group's opening brace,
+    so line numbers in error messages stay those of the file.
 
     >>> print(inline_bindings("SELECT ?x WHERE { ?x ?p ?o }", {"o": ox.Literal('a" } DROP ALL #')}))
     SELECT ?x WHERE { VALUES (?o) { ("a\\" } DROP ALL #") } ?x ?p ?o }
@@ -88,19 +90,36 @@ def inline_bindings(sparql: str, bindings: Mapping[str, Term]) -> str:
     Raises:
         QueryError: a name is not a valid variable name, or the query has no group.
     """
-    names = list(bindings)
-    for name in names:
+    for name in bindings:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise QueryError(f"'{name}' is not a valid SPARQL variable name.")
-    position = _where_group_start(sparql)
-    block = (" VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
-             + " ".join(str(bindings[n]) for n in names) + ") }")
-    return sparql[:position] + block + sparql[position:]
+    groups = _groups_mentioning(sparql, set(bindings))
+    if not groups:
+        raise QueryError("the query has no { ... } group to bind parameters in.")
+    out = sparql
+    for position, names in sorted(groups.items(), reverse=True):
+        used = [n for n in bindings if n in names] or list(bindings)
+        block = (" VALUES (" + " ".join(f"?{n}" for n in used) + ") { ("
+                 + " ".join(str(bindings[n]) for n in used) + ") }")
+        out = out[:position] + block + out[position:]
+    return out
 
 
-def _where_group_start(sparql: str) -> int:
-    """Return the index just after the opening brace of the query's outermost WHERE group."""
-    depth, first_brace, after_where = 0, -1, False
+_VARIABLE_RE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _groups_mentioning(sparql: str, names: set[str]) -> dict[int, set[str]]:
+    """Map the index just after each group's opening brace to the bound variables it mentions.
+
+    Only group graph patterns count: not a CONSTRUCT template, not the data block of a
+    ``VALUES`` clause, and not the braces around a sub-query (whose projection and
+    ``GROUP BY`` name variables of the sub-query, not of the group). The outermost WHERE group is always included, so that a bound
+    variable the query never mentions is still bound (and projected by ``SELECT *``).
+    """
+    stack: list[int | None] = []  # index after '{' for group patterns, None for other braces
+    found: dict[int, set[str]] = {}
+    outermost: int | None = None
+    previous_word = ""
     i, n = 0, len(sparql)
     while i < n:
         ch = sparql[i]
@@ -114,20 +133,45 @@ def _where_group_start(sparql: str) -> int:
         if ch == "<" and re.match(r"<[^<>\"{}|^`\\\s]*>", sparql[i:]):
             i = sparql.index(">", i) + 1
             continue
+        if ch in "?$":
+            match = _VARIABLE_RE.match(sparql, i)
+            if match:
+                if match.group(1) in names and stack and stack[-1] is not None:
+                    found.setdefault(stack[-1], set()).add(match.group(1))
+                i = match.end()
+                continue
         if ch == "{":
-            if depth == 0 and (after_where or first_brace < 0):
-                if after_where:
-                    return i + 1
-                first_brace = i + 1
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif depth == 0 and sparql[i:i + 5].upper() == "WHERE" and not sparql[i - 1:i].isalnum():
-            after_where = True
+            is_group = (previous_word not in ("CONSTRUCT", "VALUES") and not _after_values_vars(sparql, i)
+                        and not re.match(r"\s*SELECT\b", sparql[i + 1:], re.IGNORECASE))
+            stack.append(i + 1 if is_group else None)
+            if is_group and outermost is None and (len(stack) == 1 or all(s is None for s in stack[:-1])):
+                if previous_word != "CONSTRUCT":
+                    outermost = i + 1
+            previous_word = ""
+            i += 1
+            continue
+        if ch == "}":
+            if stack:
+                stack.pop()
+            i += 1
+            continue
+        if ch.isalpha():
+            match = re.match(r"[A-Za-z_]+", sparql[i:])
+            assert match is not None
+            previous_word = match.group(0).upper()
+            i += len(match.group(0))
+            continue
+        if not ch.isspace():
+            previous_word = ""
         i += 1
-    if first_brace < 0:
-        raise QueryError("the query has no { ... } group to bind parameters in.")
-    return first_brace
+    if outermost is not None:
+        found.setdefault(outermost, set())
+    return found
+
+
+def _after_values_vars(sparql: str, brace: int) -> bool:
+    """Whether the brace at ``brace`` opens the data block of ``VALUES ?x`` or ``VALUES (?x ?y)``."""
+    return re.search(r"\bVALUES\s*(\?\w+|\$\w+|\([^()]*\))\s*$", sparql[:brace], re.IGNORECASE) is not None
 
 
 def _skip_string(text: str, start: int) -> int:
