@@ -6,7 +6,7 @@ OUT    ?= dist
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test build validate serve clean bench
+.PHONY: run test build validate clean bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11")'
