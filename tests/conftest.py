@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from graph.build import BuiltGraph, build_graph, write_graph
 from graph.config import Settings, default_settings
 from graph.queries import QuerySpec, load_catalogue
 from graph.store import EmbeddedStore
+from servers import Endpoint, oxigraph_server
 
 TESTS_DIR = Path(__file__).parent
 TEST_DATA = TESTS_DIR / "data"
@@ -45,3 +47,10 @@ def built_files(built: BuiltGraph, tmp_path_factory: pytest.TempPathFactory) -> 
 def catalogue(settings: Settings) -> dict[str, QuerySpec]:
     """The shipped query catalogue, by name."""
     return load_catalogue(settings.queries_dir)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_endpoint() -> Iterator[Endpoint]:
+    """A real Oxigraph server (default graph = union of named graphs) on a free port, empty at start."""
+    with oxigraph_server() as endpoint:
+        yield endpoint

@@ -145,6 +145,13 @@ def sorted_quads(store: ox.Store) -> list[ox.Quad]:
     return sorted(store, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
 
 
+def serialize_dataset(quads: list[ox.Quad], name: str) -> bytes:
+    """Serialize already sorted quads as ``graph.nq`` (N-Quads) or ``graph.trig`` (TriG with the project prefixes)."""
+    if name == "graph.trig":
+        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+
+
 def write_graph(built: BuiltGraph, out_dir: Path) -> list[Path]:
     """Write ``graph.nq`` and ``graph.trig`` into ``out_dir`` atomically.
 
@@ -153,10 +160,7 @@ def write_graph(built: BuiltGraph, out_dir: Path) -> list[Path]:
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     quads = sorted_quads(built.store)
-    outputs = {
-        "graph.nq": ox.serialize(quads, format=ox.RdfFormat.N_QUADS),
-        "graph.trig": ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES),
-    }
+    outputs = {name: serialize_dataset(quads, name) for name in OUTPUT_FILES}
     written = []
     for name in OUTPUT_FILES:
         target = out_dir / name

@@ -11,9 +11,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from graph.build import build_graph, write_graph
+from graph.build import build_graph, load_built_graph, write_graph
 from graph.config import default_settings
-from graph.errors import GraphError
+from graph.errors import GraphError, QueryError
+from graph.push import DEFAULT_BATCH_SIZE, push_graph
+from graph.queries import LANGUAGES, QuerySpec, bind_parameters, load_catalogue, load_query
+from graph.remote import RemoteStore
+from graph.results import GRAPH_FORMATS, RESULT_FORMATS, serialize_result
+from graph.store import EmbeddedStore, GraphStore, Term
 
 log = logging.getLogger("graph")
 
@@ -26,6 +31,322 @@ def _cmd_build(args: argparse.Namespace) -> int:
     for path in write_graph(built, args.out):
         print(f"wrote {path} ({len(built)} quads)")
     return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from graph.api import create_app
+    from graph.api.server import base_url, listen, serve
+    from graph.build import load_built_graph
+    from graph.store import EmbeddedStore, GraphStore
+
+    settings = default_settings()
+    store: GraphStore
+    if args.endpoint:
+        from graph.remote import RemoteStore
+        store = RemoteStore(args.endpoint)
+        source = args.endpoint
+    elif args.graph.exists():
+        store, source = EmbeddedStore(load_built_graph(args.graph)), str(args.graph)
+    else:
+        store, source = EmbeddedStore(build_graph(settings).store), "sources (built in memory)"
+    app = create_app(store, settings)
+    sock = listen(args.host, args.port)
+    url = base_url(sock)
+    print(f"serving {source} at {url}/ (SPARQL endpoint {url}/sparql)", flush=True)
+    serve(app, sock)
+    return EXIT_OK
+
+
+# --- kg queries / kg query / kg push -------------------------------------------------------
+
+DEFAULT_GRAPH_FILE = Path("dist/graph.nq")
+
+
+def open_store(endpoint: str | None, graph_file: Path | None, timeout_s: float) -> GraphStore:
+    """Return the store a reading command works on.
+
+    ``endpoint`` wins; else ``graph_file`` (or ``dist/graph.nq`` when it exists); else the
+    graph is built in memory from the shipped sources.
+
+    Raises:
+        BuildError: ``graph_file`` was given but cannot be loaded.
+    """
+    if endpoint:
+        return RemoteStore(endpoint, timeout_s=timeout_s)
+    path = graph_file or DEFAULT_GRAPH_FILE
+    if graph_file is not None or path.exists():
+        log.info("querying %s", path)
+        return EmbeddedStore(load_built_graph(path))
+    log.info("no %s; building the graph in memory from the shipped sources", path)
+    return EmbeddedStore(build_graph(default_settings()).store)
+
+
+def _parse_params(items: Sequence[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise QueryError(f"--param must look like NAME=VALUE, not {item!r}.")
+        params[name.strip()] = value
+    return params
+
+
+def _adhoc_bindings(path: Path, raw: dict[str, str], lang: str | None) -> tuple[QuerySpec, dict[str, Term]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QueryError(f"cannot read the query file {path}: {exc}.") from exc
+    if any(line.startswith("#+") for line in text.splitlines()):
+        spec = load_query(path)
+    else:
+        spec = QuerySpec(name=path.stem, path=path, summary="", description="", text=text)
+        if not raw and lang is None:
+            return spec, {}
+    return spec, bind_parameters(spec, raw, lang or LANGUAGES[0])
+
+
+def _cmd_queries(args: argparse.Namespace) -> int:
+    catalogue = load_catalogue(default_settings().queries_dir)
+    rows = [(spec.name, spec.summary, ", ".join(
+        f"{p.name}: {p.type}" + (f" = {p.default}" if p.default is not None else "")
+        + (" (required)" if p.required else "") for p in spec.params) or "-")
+        for spec in catalogue.values()]
+    headers = ("NAME", "SUMMARY", "PARAMETERS")
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(2)]
+    for name, summary, params in [headers, *rows]:
+        print(f"{name.ljust(widths[0])}  {summary.ljust(widths[1])}  {params}")
+    print(f"\nEvery query also takes lang ({' or '.join(LANGUAGES)}). Run one with: kg query NAME --param k=v")
+    return EXIT_OK
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    if (args.name is None) == (args.file is None):
+        print("error: give either a query NAME (see 'kg queries') or --file FILE.", file=sys.stderr)
+        return EXIT_USAGE
+    raw = _parse_params(args.param)
+    if args.file is not None:
+        spec, bindings = _adhoc_bindings(args.file, raw, args.lang)
+    else:
+        catalogue = load_catalogue(default_settings().queries_dir)
+        if args.name not in catalogue:
+            raise QueryError(f"no query named '{args.name}'. Run 'kg queries' to list them: "
+                             f"{', '.join(catalogue)}.")
+        spec = catalogue[args.name]
+        bindings = bind_parameters(spec, raw, args.lang or LANGUAGES[0])
+    store = open_store(args.endpoint, args.graph, args.timeout)
+    try:
+        result = store.query(spec.text, bindings, timeout_s=args.timeout)
+    except QueryError as exc:
+        if exc.line is None:
+            raise
+        raise QueryError(f"{spec.path}: {exc}") from exc
+    format_name = "turtle" if result.kind == "graph" and args.format == "table" else args.format
+    sys.stdout.write(serialize_result(result, format_name).decode("utf-8"))
+    return EXIT_OK
+
+
+def _cmd_push(args: argparse.Namespace) -> int:
+    if not args.graph.exists():
+        print(f"error: no built graph at {args.graph}. Run 'kg build' first, or pass --graph FILE.",
+              file=sys.stderr)
+        return EXIT_USAGE
+
+    def show(graph: str, sent: int, total: int) -> None:
+        print(f"pushed {sent}/{total} triples ({graph})", file=sys.stderr)
+
+    report = push_graph(args.graph, args.endpoint, args.update_endpoint, args.graph_store,
+                        batch_size=args.batch_size, timeout_s=args.timeout, progress=show)
+    how = "Graph Store Protocol" if report.method == "graph-store" else "SPARQL Update"
+    print(f"pushed {report.triples} triples in {len(report.graphs)} named graphs to {report.target} "
+          f"({how}); the counts on {args.endpoint} match.")
+    return EXIT_OK
+
+
+def _add_query_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    queries = sub.add_parser("queries", help="list the query catalogue: name, summary, parameters",
+                             description="List the named queries in queries/*.rq with their parameters.")
+    queries.set_defaults(func=_cmd_queries)
+
+    formats = [*RESULT_FORMATS, *GRAPH_FORMATS]
+    query = sub.add_parser(
+        "query", help="run a named query, or an ad-hoc one with --file",
+        description="Run a catalogued query (see 'kg queries') or a SPARQL file, on the embedded store "
+                    "(--graph, else dist/graph.nq, else the sources built in memory) or on a remote "
+                    "SPARQL 1.1 endpoint (--endpoint). Parameters are bound as RDF terms, never pasted "
+                    "into the text.")
+    query.add_argument("name", nargs="?", metavar="NAME", help="query name, as listed by 'kg queries'")
+    query.add_argument("--file", type=Path, metavar="FILE", help="run the SPARQL query in FILE instead")
+    query.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                       help="a query parameter; repeat for several")
+    query.add_argument("--lang", choices=LANGUAGES, help="label language (default: sv, falling back to en)")
+    query.add_argument("--format", choices=formats, default="table",
+                       help="table (default; Turtle for CONSTRUCT), csv, tsv, json, xml: W3C SPARQL results; "
+                            "turtle, ntriples, jsonld, rdfxml for CONSTRUCT/DESCRIBE")
+    query.add_argument("--endpoint", metavar="URL", help="a remote SPARQL query endpoint to ask instead")
+    query.add_argument("--graph", type=Path, metavar="FILE",
+                       help=f"the built graph to load (default: {DEFAULT_GRAPH_FILE} if it exists)")
+    query.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                       help="seconds to wait for the answer (default: 60)")
+    query.set_defaults(func=_cmd_query)
+
+    push = sub.add_parser(
+        "push", help="load the built graph into a remote SPARQL 1.1 store, then verify the count",
+        description="Replace each named graph of the built graph in a remote store: Graph Store Protocol "
+                    "when --graph-store is given or found beside --endpoint, else SPARQL Update in "
+                    "batches. Then count the triples per graph on --endpoint.")
+    push.add_argument("--endpoint", required=True, metavar="URL", help="the store's SPARQL query endpoint")
+    push.add_argument("--update-endpoint", metavar="URL", help="the store's SPARQL Update endpoint")
+    push.add_argument("--graph-store", metavar="URL", help="the store's Graph Store Protocol endpoint")
+    push.add_argument("--graph", type=Path, default=DEFAULT_GRAPH_FILE, metavar="FILE",
+                      help=f"the built graph (default: {DEFAULT_GRAPH_FILE})")
+    push.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N",
+                      help=f"triples per request (default: {DEFAULT_BATCH_SIZE})")
+    push.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                      help="seconds to wait for each request (default: 60)")
+    push.set_defaults(func=_cmd_push)
+
+
+# --- end of kg queries / kg query / kg push --------------------------------------------------
+
+
+# --- kg export network -------------------------------------------------------------------------
+
+
+def _cmd_export_network(args: argparse.Namespace) -> int:
+    from graph.network import build_network, summarise_network
+    from graph.network_export import network_format
+
+    store = open_store(None, args.graph, timeout_s=60.0)
+    writer = network_format(args.format)
+    graph = build_network(store, args.projection, args.lang)
+    body = writer.write(graph)
+    if str(args.out) == "-":
+        sys.stdout.buffer.write(body)
+    else:
+        args.out.write_bytes(body)
+        print(f"wrote {args.out} ({args.projection}, {args.format}, {graph.number_of_nodes()} nodes, "
+              f"{graph.number_of_edges()} edges)", file=sys.stderr)
+    if args.summary:
+        print(summarise_network(graph, top=args.summary).to_markdown(), file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_export_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from graph.network import list_projections
+    from graph.network_export import FORMATS
+
+    export = sub.add_parser("export", help="export the graph for other tools (network: Gephi, Cytoscape, …)",
+                            description="Export views of the graph for other tools.")
+    kinds = export.add_subparsers(dest="kind", required=True, metavar="KIND")
+    projections = list_projections()
+    listing = "; ".join(f"{name}: {spec.summary}" for name, spec in projections.items())
+    network = kinds.add_parser(
+        "network", help="a network projection as GraphML, GEXF, Cytoscape.js, JSON, CSV, SVG, PNG or HTML",
+        description="Project the graph into a network (node ids are IRIs; labels in --lang) with degree, "
+                    "weighted degree, betweenness, eigenvector centrality and Louvain communities as node "
+                    f"attributes, and write it in one format. Projections: {listing}. Formats: "
+                    f"{', '.join(FORMATS)} (csv is a zip of nodes.csv, edges.csv and graph.csv).")
+    network.add_argument("--projection", required=True, choices=list(projections), metavar="NAME",
+                         help=f"one of: {', '.join(projections)}")
+    network.add_argument("--format", required=True, choices=list(FORMATS), metavar="FORMAT",
+                         help=f"one of: {', '.join(FORMATS)}")
+    network.add_argument("--lang", choices=LANGUAGES, default="sv", help="label language (default: sv)")
+    network.add_argument("-o", "--out", type=Path, required=True, metavar="FILE", help="output file, or - for stdout")
+    network.add_argument("--graph", type=Path, metavar="FILE",
+                         help=f"the built graph to load (default: {DEFAULT_GRAPH_FILE} if it exists, "
+                              "else the sources built in memory)")
+    network.add_argument("--summary", type=int, nargs="?", const=10, default=0, metavar="N",
+                         help="also print the summary table (top N nodes, default 10) to stderr")
+    network.set_defaults(func=_cmd_export_network)
+
+
+# --- end of kg export network ------------------------------------------------------------------
+
+
+# --- kg validate / kg coverage / kg summary ----------------------------------------------------
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from graph.validate import validate_files, validate_store
+
+    settings = default_settings()
+    if args.files:
+        report = validate_files(list(args.files), settings)
+    else:
+        report = validate_store(build_graph(settings).store, settings)
+    sys.stdout.write(report.render(args.format))
+    return EXIT_OK if report.conforms else EXIT_NONCONFORMING
+
+
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    import json
+
+    from graph.coverage import compute_coverage
+
+    store = open_store(args.endpoint, args.graph, timeout_s=60.0)
+    table = compute_coverage(store, default_settings(), args.lang)
+    if args.format == "json":
+        print(json.dumps(table.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(table.to_text())
+    return EXIT_OK
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    from graph.metadata import class_counts
+    from graph.validate import validate_store
+
+    settings = default_settings()
+    graph_file = args.graph
+    store = load_built_graph(graph_file)
+    print(f"Graph: {graph_file} ({len(store)} quads), version {settings.version}")
+    print("Entities per class:")
+    for cls, count in class_counts(store):
+        print(f"  {count:5}  {cls}")
+    report = validate_store(store, settings)
+    verdict = "conforms" if report.conforms else "does NOT conform"
+    print(f"Validation: {verdict} ({report.count('Violation')} violations, {report.count('Warning')} warnings, "
+          f"{report.count('Info')} infos). Details: kg validate {graph_file}")
+    return EXIT_OK if report.conforms else EXIT_NONCONFORMING
+
+
+def _add_quality_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from graph.validate import REPORT_FORMATS
+
+    validate = sub.add_parser(
+        "validate", help="check the graph against the SHACL shapes; report what is missing, and where",
+        description="Validate the shipped graph (no FILES), or the given data files or built graph "
+                    "together with the ontology, against shapes/*.shapes.ttl. Results are grouped by "
+                    "focus node; each says what to add and where. Exit 0 conforms (warnings and infos "
+                    "allowed), 1 violations, 2 bad input.")
+    validate.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                          help="data files (.ttl) or a built graph (.nq, .trig); default: the shipped sources")
+    validate.add_argument("--format", choices=REPORT_FORMATS, default="text",
+                          help="text (default), json, or turtle (the SHACL validation report graph)")
+    validate.set_defaults(func=_cmd_validate)
+
+    coverage = sub.add_parser(
+        "coverage", help="the completeness table: touchpoint kinds per agency, what reaches each objective",
+        description="For every agency, which kinds of touchpoint the graph records and which it lacks; "
+                    "for every environmental quality objective, which criteria, agreements and agencies "
+                    "a source links to it.")
+    coverage.add_argument("--lang", choices=LANGUAGES, default="sv", help="label language (default: sv)")
+    coverage.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    coverage.add_argument("--endpoint", metavar="URL", help="a remote SPARQL query endpoint to ask instead")
+    coverage.add_argument("--graph", type=Path, metavar="FILE",
+                          help=f"the built graph to load (default: {DEFAULT_GRAPH_FILE} if it exists)")
+    coverage.set_defaults(func=_cmd_coverage)
+
+    summary = sub.add_parser(
+        "summary", help="counts per class and the validation verdict of a built graph",
+        description="Print what a built graph holds (entities per class, from its VoID description) and "
+                    "whether it conforms to the shapes. Exit 1 when it has violations.")
+    summary.add_argument("--graph", type=Path, default=DEFAULT_GRAPH_FILE, metavar="FILE",
+                         help=f"the built graph (default: {DEFAULT_GRAPH_FILE})")
+    summary.set_defaults(func=_cmd_summary)
+
+
+# --- end of kg validate / kg coverage / kg summary ---------------------------------------------
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -45,6 +366,20 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR",
                        help="output folder (default: dist)")
     build.set_defaults(func=_cmd_build)
+    _add_query_commands(sub)
+    _add_export_commands(sub)
+    _add_quality_commands(sub)
+
+    serve = sub.add_parser("serve", help="serve the graph over HTTP: SPARQL endpoint, query REST API and pages",
+                           description="Start the HTTP API on HOST:PORT and print its address. Serves "
+                                       "--graph if it exists, else builds the sources in memory; with "
+                                       "--endpoint, serves a remote SPARQL endpoint's graph instead.")
+    serve.add_argument("--graph", type=Path, default=Path("dist/graph.nq"), metavar="FILE",
+                       help="built graph to serve (default: dist/graph.nq)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    serve.add_argument("--endpoint", metavar="URL", help="serve this SPARQL endpoint's graph instead")
+    serve.set_defaults(func=_cmd_serve)
     return parser
 
 

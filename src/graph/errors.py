@@ -26,11 +26,16 @@ class BuildError(GraphError):
 
 
 class QueryError(GraphError):
-    """A query is malformed, unknown, or got parameters it cannot use."""
+    """A query is malformed, unknown, or got parameters it cannot use.
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+    ``parameter`` names the query parameter at fault, when one is.
+    """
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None, *,
+                 parameter: str | None = None) -> None:
         self.line = line
         self.column = column
+        self.parameter = parameter
         where = f"line {line}, column {column}: " if line is not None else ""
         super().__init__(where + message)
 
@@ -40,7 +45,11 @@ class QueryRefused(QueryError):
 
 
 class QueryLimitExceeded(GraphError):
-    """A query ran past its time or result-size limit."""
+    """A query ran past its time limit (``reason == "time"``) or its result-size limit (``"rows"``)."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        self.reason = reason
+        super().__init__(message)
 
 
 class EndpointError(GraphError):

@@ -63,6 +63,9 @@ def describe_dataset(store: ox.Store, sources: Sequence[Path], version: str) -> 
     add(ds, _DCT + "title", ox.Literal("Miljömålsrådets myndigheter och offentlig upphandling", language="sv"))
     add(ds, _DCT + "title", ox.Literal("The Environmental Objectives Council's agencies and public procurement", language="en"))
     add(ds, _DCT + "description", ox.Literal(
+        "Var varje myndighet i Miljömålsrådet berör offentlig upphandling, och vilka miljökvalitetsmål det "
+        "når; varje uppgift med sin källa och en tillförlitlighetsmarkering.", language="sv"))
+    add(ds, _DCT + "description", ox.Literal(
         "Where each agency of the Environmental Objectives Council touches public procurement, and which "
         "environmental quality objectives that reaches; every fact with its source and a confidence mark.",
         language="en"))

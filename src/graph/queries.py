@@ -74,7 +74,8 @@ class QuerySpec:
             if param.name == name:
                 return param
         known = ", ".join(p.name for p in self.params) or "none"
-        raise QueryError(f"query '{self.name}' has no parameter '{name}'. Its parameters: {known}, lang.")
+        raise QueryError(f"query '{self.name}' has no parameter '{name}'. Its parameters: {known}, lang.",
+                         parameter=name)
 
 
 def parse_header(path: Path, text: str) -> dict[str, object]:
@@ -153,14 +154,17 @@ def parse_term(param: ParamSpec, raw: str) -> Term:
         try:
             dt.date.fromisoformat(value)
         except ValueError:
-            raise QueryError(f"parameter '{param.name}' must be a date as YYYY-MM-DD, not {raw!r}.") from None
+            raise QueryError(f"parameter '{param.name}' must be a date as YYYY-MM-DD, not {raw!r}.",
+                             parameter=param.name) from None
         return ox.Literal(value, datatype=ox.NamedNode(_XSD + "date"))
     if param.type == "integer":
         if not re.fullmatch(r"[+-]?\d+", value):
-            raise QueryError(f"parameter '{param.name}' must be a whole number, not {raw!r}.")
+            raise QueryError(f"parameter '{param.name}' must be a whole number, not {raw!r}.",
+                             parameter=param.name)
         return ox.Literal(str(int(value)), datatype=ox.NamedNode(_XSD + "integer"))
     if param.type == "enum" and value not in param.values:
-        raise QueryError(f"parameter '{param.name}' must be one of {', '.join(param.values)}, not {raw!r}.")
+        raise QueryError(f"parameter '{param.name}' must be one of {', '.join(param.values)}, not {raw!r}.",
+                         parameter=param.name)
     return ox.Literal(raw)
 
 
@@ -176,7 +180,7 @@ def expand_iri(name: str, value: str) -> str:
     if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", value):
         raise QueryError(f"parameter '{name}' must be an IRI such as "
                          f"https://w3id.org/mmr-kg/id/agency-naturvardsverket or kgid:agency-naturvardsverket, "
-                         f"not {value!r}.")
+                         f"not {value!r}.", parameter=name)
     return value
 
 
@@ -187,7 +191,7 @@ def bind_parameters(spec: QuerySpec, raw: Mapping[str, str], lang: str = "sv") -
     declared defaults fill the rest; ``lang`` is always bound.
     """
     if lang not in LANGUAGES:
-        raise QueryError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}.")
+        raise QueryError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}.", parameter="lang")
     bindings: dict[str, Term] = {"lang": ox.Literal(lang)}
     for name in raw:
         spec.param(name)
@@ -195,7 +199,8 @@ def bind_parameters(spec: QuerySpec, raw: Mapping[str, str], lang: str = "sv") -
         value = raw.get(param.name, param.default)
         if value is None or value == "":
             if param.required:
-                raise QueryError(f"query '{spec.name}' needs parameter '{param.name}' ({param.description}).")
+                raise QueryError(f"query '{spec.name}' needs parameter '{param.name}' ({param.description}).",
+                                 parameter=param.name)
             continue
         bindings[param.name] = param.to_term(value)
     return bindings

@@ -1,0 +1,275 @@
+"""Median time of every named query: embedded Oxigraph against rdflib, in one run.
+
+Sizes: the shipped graph, and synthetic graphs of about 100k and 1M triples
+(``benchmarks/synthetic.py``). rdflib runs in a worker process that is killed when a
+query passes ``--rdflib-timeout``; it is not run at 1M triples, where loading alone
+takes minutes and its aggregates take longer still (performance-notes.md).
+The growth check compares the embedded time at 1M with the time at 100k (10× the
+data): it should stay within 15×.
+
+Usage: ``python benchmarks/queries.py [--quick]``; ``benchmarks/run.py`` writes the
+returned section into docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import multiprocessing.connection
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.util import from_n3
+
+from graph.config import default_settings
+from graph.queries import QuerySpec, bind_parameters, load_catalogue
+from graph.store import EmbeddedStore, Term
+
+sys.path.insert(0, str(Path(__file__).parent))
+from synthetic import shipped_quads, synthetic_quads  # noqa: E402
+
+TARGET_SHIPPED_MS = 10.0
+TARGET_1M_MS = 1000.0
+TARGET_SPEEDUP = 20.0
+GROWTH_LIMIT = 15.0
+
+
+@dataclass
+class Timing:
+    """One query on one graph: medians in ms, row counts, and why rdflib has no time."""
+
+    embedded_ms: float
+    rows: int
+    rdflib_ms: float | None = None
+    rdflib_rows: int | None = None
+    rdflib_note: str = ""
+
+
+@dataclass
+class SizeRun:
+    """All queries on one graph."""
+
+    label: str
+    triples: int
+    timings: dict[str, Timing] = field(default_factory=dict)
+
+
+def median_ms(run: Callable[[], int], budget_s: float = 1.0, min_runs: int = 3, max_runs: int = 30) -> tuple[float, int]:
+    """Run ``run`` until ``budget_s`` is spent (at least ``min_runs`` times); return the median ms and rows."""
+    times: list[float] = []
+    rows = 0
+    while len(times) < max_runs and (len(times) < min_runs or sum(times) < budget_s * 1000):
+        start = time.perf_counter()
+        rows = run()
+        times.append((time.perf_counter() - start) * 1000)
+        if times[-1] > budget_s * 1000 and len(times) >= 1:
+            break
+    return statistics.median(times), rows
+
+
+def _count(result: object) -> int:
+    return len(list(result))  # type: ignore[call-overload]
+
+
+def sample_parameters(catalogue: Mapping[str, QuerySpec], store: EmbeddedStore) -> dict[str, dict[str, str]]:
+    """Raw parameters per query: required IRIs filled from a same-named column of another query."""
+    seen: dict[str, str] = {}
+    for spec in catalogue.values():
+        if any(p.required for p in spec.params):
+            continue
+        result = store.query(spec.text, bind_parameters(spec, {}, "sv"))
+        for var in result.variables:
+            value = next((t.value for t in result.column(var) if isinstance(t, ox.NamedNode)), None)
+            if value is not None:
+                seen.setdefault(var, value)
+    params: dict[str, dict[str, str]] = {}
+    for name, spec in catalogue.items():
+        raw = {p.name: seen[p.name] for p in spec.params if p.required and p.name in seen}
+        raw.update({p.name: p.values[0] for p in spec.params if p.required and p.type == "enum" and p.values})
+        params[name] = raw
+    return params
+
+
+def _rdflib_worker(nq_path: str, conn: multiprocessing.connection.Connection) -> None:
+    dataset = rdflib.Dataset(default_union=True)
+    dataset.parse(nq_path, format="nquads")
+    conn.send(len(dataset))
+    while (job := conn.recv()) is not None:
+        text, bindings = job
+        init = {rdflib.Variable(k): from_n3(v) for k, v in bindings.items()}
+        conn.send(median_ms(lambda: _count(dataset.query(text, initBindings=init)), budget_s=2.0, min_runs=1))
+
+
+class RdflibWorker:
+    """An rdflib Dataset in its own process, so that a runaway query can be stopped."""
+
+    def __init__(self, nq_path: Path, timeout_s: float) -> None:
+        self.nq_path = nq_path
+        self.timeout_s = timeout_s
+        self.process: multiprocessing.process.BaseProcess | None = None
+        self.conn: multiprocessing.connection.Connection | None = None
+        self.load_s = 0.0
+
+    def _start(self) -> multiprocessing.connection.Connection:
+        ctx = multiprocessing.get_context("fork")
+        parent, child = ctx.Pipe()
+        start = time.perf_counter()
+        self.process = ctx.Process(target=_rdflib_worker, args=(str(self.nq_path), child), daemon=True)
+        self.process.start()
+        parent.recv()
+        self.load_s = time.perf_counter() - start
+        self.conn = parent
+        return parent
+
+    def time(self, text: str, bindings: Mapping[str, Term]) -> tuple[float | None, int | None]:
+        """Return (median ms, rows), or (None, None) when the query passed the timeout."""
+        conn = self.conn or self._start()
+        conn.send((text, {k: str(v) for k, v in bindings.items()}))
+        if conn.poll(self.timeout_s):
+            ms, rows = conn.recv()
+            return ms, rows
+        self.stop()
+        return None, None
+
+    def stop(self) -> None:
+        """Stop the worker process (it is started again on the next query)."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.join()
+        self.process = self.conn = None
+
+
+def bench_size(label: str, quads: list[ox.Quad], catalogue: Mapping[str, QuerySpec],
+               params: Mapping[str, dict[str, str]], rdflib_timeout_s: float | None) -> SizeRun:
+    """Time every query on ``quads``, embedded and (unless ``rdflib_timeout_s`` is None) with rdflib."""
+    store = ox.Store()
+    store.extend(quads)
+    embedded = EmbeddedStore(store)
+    run = SizeRun(label, len(store))
+    worker: RdflibWorker | None = None
+    with tempfile.TemporaryDirectory() as tmp:
+        if rdflib_timeout_s is not None:
+            nq = Path(tmp) / "graph.nq"
+            nq.write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+            worker = RdflibWorker(nq, rdflib_timeout_s)
+        for name, spec in catalogue.items():
+            bindings = bind_parameters(spec, params[name], "sv")
+            ms, rows = median_ms(lambda: len(embedded.query(spec.text, bindings).rows) or 0)
+            timing = Timing(ms, rows)
+            if worker is None:
+                timing.rdflib_note = "not run"
+            else:
+                timing.rdflib_ms, timing.rdflib_rows = worker.time(spec.text, bindings)
+                if timing.rdflib_ms is None:
+                    timing.rdflib_note = f"> {rdflib_timeout_s:g} s"
+            run.timings[name] = timing
+            print(f"{label:>8} {name:<32} {ms:9.2f} ms  rdflib {_fmt(timing.rdflib_ms, timing.rdflib_note)}",
+                  file=sys.stderr)
+        if worker is not None:
+            worker.stop()
+    return run
+
+
+def _fmt(ms: float | None, note: str = "") -> str:
+    if ms is None:
+        return note or "–"
+    return f"{ms:.2f}" if ms < 100 else f"{ms:,.0f}"
+
+
+def _ratio(slow: float | None, fast: float) -> str:
+    return "–" if slow is None or fast <= 0 else f"{slow / fast:,.0f}×"
+
+
+def render(runs: list[SizeRun]) -> str:
+    """Return the markdown section: one row per query, medians, ratios and targets."""
+    shipped, *synthetic = runs
+    mid, big = (synthetic + [None, None])[:2]
+    lines = [
+        "## Named queries: embedded Oxigraph vs rdflib",
+        "",
+        f"Python {platform.python_version()}, pyoxigraph {ox.__version__}, rdflib {rdflib.__version__}, "
+        f"{multiprocessing.cpu_count()} CPUs. Medians in ms; each comparison made in the same run.",
+        "Graphs: " + ", ".join(f"{r.label} = {r.triples:,} triples" for r in runs) + ". The synthetic graphs "
+        "are the shipped graph plus clones of its instance data (benchmarks/synthetic.py).",
+        "",
+    ]
+    head = ["query", f"{shipped.label} embedded", "rdflib", "speed-up"]
+    if mid is not None:
+        head += [f"{mid.label} embedded", "rdflib", "speed-up"]
+    if big is not None:
+        head += [f"{big.label} embedded", f"growth {mid.label}→{big.label}" if mid else "growth"]
+    head.append("targets")
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    failures = 0
+    for name, t in shipped.timings.items():
+        cells = [f"`{name}`", _fmt(t.embedded_ms), _fmt(t.rdflib_ms, t.rdflib_note), _ratio(t.rdflib_ms, t.embedded_ms)]
+        missed = []
+        if t.embedded_ms >= TARGET_SHIPPED_MS:
+            missed.append(f"≥ {TARGET_SHIPPED_MS:g} ms")
+        if t.rdflib_ms is not None and t.rdflib_ms / t.embedded_ms < TARGET_SPEEDUP:
+            missed.append(f"< {TARGET_SPEEDUP:g}× rdflib")
+        if t.rdflib_rows is not None and t.rdflib_rows != t.rows:
+            missed.append(f"rdflib rows {t.rdflib_rows} ≠ {t.rows}")
+        if mid is not None:
+            m = mid.timings[name]
+            cells += [_fmt(m.embedded_ms), _fmt(m.rdflib_ms, m.rdflib_note), _ratio(m.rdflib_ms, m.embedded_ms)]
+        if big is not None:
+            b = big.timings[name]
+            cells.append(_fmt(b.embedded_ms))
+            if b.embedded_ms >= TARGET_1M_MS:
+                missed.append(f"≥ {TARGET_1M_MS:g} ms at {big.label}")
+            if mid is not None:
+                growth = b.embedded_ms / max(mid.timings[name].embedded_ms, 1e-3)
+                cells.append(f"{growth:.1f}×")
+                if growth > GROWTH_LIMIT:
+                    missed.append(f"growth > {GROWTH_LIMIT:g}×")
+        failures += bool(missed)
+        cells.append("ok" if not missed else "**" + "; ".join(missed) + "**")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"Targets: under {TARGET_SHIPPED_MS:g} ms on the shipped graph, under {TARGET_1M_MS:g} ms at 1M triples, "
+        f"at least {TARGET_SPEEDUP:g}× faster than rdflib, and at 10× the data within {GROWTH_LIMIT:g}× the time. "
+        f"{failures} of {len(shipped.timings)} queries miss a target.",
+    ]
+    if big is not None:
+        lines.append(f"rdflib is not run at {big.label}: loading that many triples into rdflib alone takes "
+                     "minutes, and its aggregates already pass the timeout at the smaller size.")
+    return "\n".join(lines) + "\n"
+
+
+def run(quick: bool = False, rdflib_timeout_s: float = 10.0) -> str:
+    """Run the benchmark and return its markdown section (``quick``: shipped and 100k only)."""
+    catalogue = load_catalogue(default_settings().queries_dir)
+    base = shipped_quads()
+    base_store = ox.Store()
+    base_store.extend(base)
+    params = sample_parameters(catalogue, EmbeddedStore(base_store))
+    runs = [bench_size("shipped", base, catalogue, params, rdflib_timeout_s),
+            bench_size("100k", synthetic_quads(100_000, base), catalogue, params, rdflib_timeout_s)]
+    if not quick:
+        runs.append(bench_size("1M", synthetic_quads(1_000_000, base), catalogue, params, None))
+    return render(runs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the markdown section to stdout."""
+    parser = argparse.ArgumentParser(description="Benchmark the named queries (embedded vs rdflib).")
+    parser.add_argument("--quick", action="store_true", help="skip the 1M-triple graph")
+    parser.add_argument("--rdflib-timeout", type=float, default=10.0, metavar="S",
+                        help="stop an rdflib query after S seconds (default 10)")
+    args = parser.parse_args(argv)
+    print(run(args.quick, args.rdflib_timeout))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""A clearly synthetic graph of the project's shape, for benchmarks only (never written into data/).
+
+The shipped graph is kept once; its instance data (agencies, touchpoints, citations,
+sources, memberships, periods, criteria, agreements, activities, gaps …) is then cloned
+under ``https://w3id.org/mmr-kg/id/synthetic/<n>/…`` in named graphs
+``https://w3id.org/mmr-kg/graph/synthetic/<n>/<file>`` until the graph holds about the
+requested number of triples. Concepts and concept schemes (objectives, kinds, levers,
+confidence marks …) and the ontology are shared, so aggregates grow the way they would
+with more agencies and facts. Labels of clones say ``[synthetic n]``.
+
+Usage::
+
+    python benchmarks/synthetic.py --triples 1000000 --out /tmp/synthetic.nq
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from graph.build import build_graph
+from graph.config import default_settings
+from graph.namespaces import GRAPH_BASE, KGID
+
+SYNTHETIC_ID = KGID + "synthetic/"
+SYNTHETIC_GRAPH = GRAPH_BASE + "synthetic/"
+_DATA_GRAPH = GRAPH_BASE + "data/"
+_SHARED = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?s WHERE {
+  VALUES ?top { skos:Concept skos:ConceptScheme }
+  ?s a ?type . ?type rdfs:subClassOf* ?top .
+}
+"""
+_LABELS = {"http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label"}
+
+
+def shipped_quads() -> list[ox.Quad]:
+    """The shipped graph, built in memory from the sources."""
+    return list(build_graph(default_settings()).store)
+
+
+def synthetic_quads(target_triples: int, base: list[ox.Quad] | None = None) -> list[ox.Quad]:
+    """Return the shipped graph plus as many synthetic clones of its instance data as fit ``target_triples``.
+
+    Args:
+        target_triples: about how many triples the result should hold (at least the shipped graph).
+        base: the shipped quads (built when ``None``).
+
+    Returns:
+        The quads, shipped first, then clone 1, 2, …
+    """
+    quads = base if base is not None else shipped_quads()
+    store = ox.Store()
+    store.extend(quads)
+    shared = {row["s"].value for row in store.query(_SHARED, use_default_graph_as_union=True)}
+    data = [q for q in quads if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(_DATA_GRAPH)]
+    cloned = {q.subject.value for q in data if isinstance(q.subject, ox.NamedNode)} - shared
+    # Only statements about instances are cloned: shared concepts gain incoming links, not copies
+    # of their own statements (which would multiply every join through them).
+    data = [q for q in data if q.subject.value in cloned]
+    copies = max(0, round((target_triples - len(quads)) / max(len(data), 1)))
+    out = list(quads)
+    for n in range(1, copies + 1):
+        prefix = f"{SYNTHETIC_ID}{n}/"
+        names: dict[str, ox.NamedNode] = {}
+
+        def clone(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+            if isinstance(term, ox.NamedNode) and term.value in cloned:
+                if term.value not in names:
+                    names[term.value] = ox.NamedNode(prefix + term.value.rsplit("/", 1)[-1])
+                return names[term.value]
+            return term
+
+        for q in data:
+            graph = ox.NamedNode(SYNTHETIC_GRAPH + f"{n}/" + q.graph_name.value.removeprefix(_DATA_GRAPH))
+            obj = q.object
+            if isinstance(obj, ox.Literal) and q.predicate.value in _LABELS:
+                obj = ox.Literal(f"{obj.value} [synthetic {n}]", language=obj.language) if obj.language \
+                    else ox.Literal(f"{obj.value} [synthetic {n}]", datatype=obj.datatype)
+            out.append(ox.Quad(clone(q.subject), q.predicate, clone(obj), graph))  # type: ignore[arg-type]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write a synthetic graph as N-Quads (refuses to write into the data folder)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--triples", type=int, default=1_000_000, help="about how many triples (default 1M)")
+    parser.add_argument("--out", type=Path, required=True, help="the .nq file to write")
+    args = parser.parse_args(argv)
+    data_dir = default_settings().data_dir.resolve()
+    if args.out.resolve().is_relative_to(data_dir):
+        print(f"error: {args.out} is inside {data_dir}; synthetic data never goes there.", file=sys.stderr)
+        return 2
+    quads = synthetic_quads(args.triples)
+    args.out.write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+    print(f"wrote {args.out} ({len(quads)} quads)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,285 @@
+"""Network projections of the graph, and the measures researchers compute first.
+
+Each projection is a SPARQL file in ``queries/network/`` whose header says how to read it::
+
+    #+ directed: false                      # nx.Graph or nx.DiGraph
+    #+ nodes: [agency, lever]               # node types always included ("all" for every type)
+    #+ routes: [responsible, touchpoints]   # optional: ?route values become int edge attributes
+    #+ joined: [kinds]                      # optional: "; "-joined lists, sorted for stable output
+    #+ left: [agency]                       # optional: draw in two columns, these types on the left
+    #+ columns: [source, target, weight, kinds]
+
+Rows give ``?source ?target ?weight`` and edge attributes; a query that uses labels projects
+``?lang`` (pyoxigraph substitutes only projected variables). ``queries/network/nodes.rq`` gives
+every node's label (in the chosen language), type and notation. Node ids are IRIs. Every
+attribute is a ``str``, ``int`` or ``float`` and every node (edge) has the same keys, so each
+export format can hold them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import networkx as nx
+import pyoxigraph as ox
+
+from graph.config import default_settings
+from graph.errors import GraphError
+from graph.queries import LANGUAGES, QuerySpec, load_query
+from graph.store import GraphStore, Term
+
+log = logging.getLogger(__name__)
+
+NODES_QUERY = "nodes"
+SEED = 42
+CENTRALITY_METHOD = "eigenvector (networkx.eigenvector_centrality, weighted, undirected, 0 where it does not converge)"
+BETWEENNESS_METHOD = "betweenness (networkx.betweenness_centrality, unweighted, normalised, undirected)"
+COMMUNITY_METHOD = f"Louvain (networkx.community.louvain_communities, weighted, seed {SEED})"
+NODE_ATTRIBUTES = ("label", "type", "typeLabel", "class", "notation")
+MEASURES = ("degree", "weightedDegree", "betweenness", "eigenvector", "community")
+
+Attr = str | int | float
+
+
+class NetworkError(GraphError):
+    """An unknown projection or format, or a projection file that cannot be read."""
+
+
+def network_dir(queries_dir: Path | None = None) -> Path:
+    """Return the folder of projection queries (``queries/network``)."""
+    return (queries_dir or default_settings().queries_dir) / "network"
+
+
+@cache
+def _load_specs(folder: Path) -> dict[str, QuerySpec]:
+    return {p.stem: load_query(p) for p in sorted(folder.glob("*.rq"))}
+
+
+def list_projections(queries_dir: Path | None = None) -> dict[str, QuerySpec]:
+    """Return the projection queries by name (every ``queries/network/*.rq`` but ``nodes``).
+
+    >>> sorted(list_projections())[:2]
+    ['agency-agency', 'agency-lever']
+    """
+    specs = _load_specs(network_dir(queries_dir))
+    return {name: spec for name, spec in specs.items() if name != NODES_QUERY}
+
+
+def projection_spec(projection: str, queries_dir: Path | None = None) -> QuerySpec:
+    """Return the query of ``projection``.
+
+    Raises:
+        NetworkError: no such projection; the message lists the valid ones.
+    """
+    projections = list_projections(queries_dir)
+    if projection not in projections:
+        raise NetworkError(f"unknown projection {projection!r}. Use one of: {', '.join(projections)}.")
+    return projections[projection]
+
+
+def build_network(store: GraphStore, projection: str, lang: str = "sv", *,
+                  queries_dir: Path | None = None) -> nx.Graph:
+    """Run a projection on ``store`` and return it as a networkx graph with measures.
+
+    Args:
+        store: the graph to read.
+        projection: a name from :func:`list_projections` (``agency-lever`` …).
+        lang: language of labels, ``sv`` or ``en`` (falling back to English).
+        queries_dir: the query catalogue (default: the shipped one).
+
+    Returns:
+        ``nx.Graph`` or ``nx.DiGraph`` keyed by IRI; node attributes ``label``, ``type``,
+        ``typeLabel``, ``class``, ``notation`` and the :data:`MEASURES`; graph attributes name
+        the projection, language and methods.
+
+    Raises:
+        NetworkError: unknown projection or language.
+
+    Example:
+        >>> from graph import EmbeddedStore, build_graph, default_settings
+        >>> g = build_network(EmbeddedStore(build_graph(default_settings()).store), "agency-lever")
+        >>> {d["type"] for _, d in g.nodes(data=True)} <= {"agency", "agency-collective", "lever"}
+        True
+    """
+    if lang not in LANGUAGES:
+        raise NetworkError(f"unknown language {lang!r}. Use one of: {', '.join(LANGUAGES)}.")
+    spec = projection_spec(projection, queries_dir)
+    bindings: dict[str, Term] = {"lang": ox.Literal(lang)}
+    nodes = _node_table(store, bindings, queries_dir)
+    directed = bool(spec.extra.get("directed", False))
+    graph: nx.Graph = nx.DiGraph() if directed else nx.Graph()
+    graph.graph.update(projection=projection, lang=lang, description=spec.description,
+                       directed=int(directed))
+    left = [str(t) for t in spec.extra.get("left", [])]  # type: ignore[union-attr]
+    if left:
+        graph.graph.update(layout="bipartite", leftTypes="; ".join(left))
+    wanted = spec.extra.get("nodes", [])
+    for iri, attrs in nodes.items():
+        if wanted == "all" or attrs["type"] in wanted:  # type: ignore[operator]
+            graph.add_node(iri, **attrs)
+    for (source, target), attrs in _edge_table(store, spec, bindings).items():
+        for iri in (source, target):
+            if iri not in graph:
+                graph.add_node(iri, **nodes.get(iri, _unknown_node(iri)))
+        graph.add_edge(source, target, **attrs)
+    add_measures(graph)
+    log.info("projection %s: %d nodes, %d edges", projection, graph.number_of_nodes(),
+             graph.number_of_edges())
+    return graph
+
+
+def _node_table(store: GraphStore, bindings: dict[str, Term],
+                queries_dir: Path | None) -> dict[str, dict[str, Attr]]:
+    spec = _load_specs(network_dir(queries_dir))[NODES_QUERY]
+    table: dict[str, dict[str, Attr]] = {}
+    for row in _run(store, spec, bindings):
+        iri = _value(row["node"])
+        if iri in table:
+            continue
+        attrs: dict[str, Attr] = {name: str(_value(row[name])) for name in NODE_ATTRIBUTES}
+        attrs["label"] = attrs["label"] or _local_name(str(iri))
+        attrs["class"] = _local_name(str(attrs["class"]))
+        table[str(iri)] = attrs
+    return table
+
+
+def _run(store: GraphStore, spec: QuerySpec, bindings: dict[str, Term]) -> list[dict[str, Term | None]]:
+    """Run ``spec`` with the bindings its text uses, and drop ``?lang`` from the rows."""
+    used = {name: term for name, term in bindings.items() if f"?{name}" in spec.text}
+    rows = list(store.query(spec.text, used).records())
+    for row in rows:
+        row.pop("lang", None)
+    return rows
+
+
+def _unknown_node(iri: str) -> dict[str, Attr]:
+    return {"label": _local_name(iri), "type": "other", "typeLabel": "other", "class": "", "notation": ""}
+
+
+def _edge_table(store: GraphStore, spec: QuerySpec,
+                bindings: dict[str, Term]) -> dict[tuple[str, str], dict[str, Attr]]:
+    """Merge rows into one attribute dict per edge: ints add up, strings join as sorted sets."""
+    routes = [str(r) for r in spec.extra.get("routes", [])]  # type: ignore[union-attr]
+    joined = {str(c) for c in spec.extra.get("joined", [])}  # type: ignore[union-attr]
+    directed = bool(spec.extra.get("directed", False))
+    edges: dict[tuple[str, str], dict[str, Attr]] = {}
+    texts: dict[tuple[str, str], dict[str, set[str]]] = {}
+    for row in _run(store, spec, bindings):
+        source, target = str(_value(row.pop("source"))), str(_value(row.pop("target")))
+        key = (source, target) if directed else tuple(sorted((source, target)))  # type: ignore[assignment]
+        edge = edges.setdefault(key, {"weight": 0, **{r: 0 for r in routes}})
+        weight = int(_value(row.pop("weight")) or 0)
+        edge["weight"] = int(edge["weight"]) + weight
+        route = row.pop("route", None)
+        if route is not None:
+            edge[str(_value(route))] = weight
+        for name, term in row.items():
+            value = _value(term)
+            if isinstance(value, str):
+                parts = value.split("; ") if name in joined else [value]
+                texts.setdefault(key, {}).setdefault(name, set()).update(p for p in parts if p)
+            else:
+                edge[name] = value + edge.get(name, 0)  # type: ignore[operator]
+    for key, columns in texts.items():
+        for name, values in columns.items():
+            edges[key][name] = "; ".join(sorted(values))
+    if routes:
+        for edge in edges.values():
+            edge["routes"] = "; ".join(r for r in routes if edge[r])
+    return edges
+
+
+def _value(term: Term | None) -> Attr:
+    """Turn an RDF term into a plain scalar: IRI or string → str, numbers → int/float, unbound → ''."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        kind = term.datatype.value.rsplit("#", 1)[-1]
+        if kind in {"integer", "int", "long", "short", "nonNegativeInteger", "positiveInteger"}:
+            return int(term.value)
+        if kind in {"decimal", "double", "float"}:
+            return float(term.value)
+    return term.value
+
+
+def _local_name(iri: str) -> str:
+    return iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def add_measures(graph: nx.Graph) -> None:
+    """Compute the :data:`MEASURES` into node attributes and name the methods in graph attributes.
+
+    Degree, betweenness, PageRank and communities are computed on the undirected view.
+    Communities are numbered from 0, largest first.
+    """
+    undirected = graph.to_undirected(as_view=True) if graph.is_directed() else graph
+    weighted = dict(undirected.degree(weight="weight"))
+    betweenness = nx.betweenness_centrality(undirected, normalized=True)
+    eigenvector = _eigenvector(undirected)
+    communities = nx.community.louvain_communities(undirected, weight="weight", seed=SEED)
+    ordered = sorted(communities, key=lambda c: (-len(c), min(c)))
+    for number, members in enumerate(ordered):
+        for node in members:
+            graph.nodes[node]["community"] = number
+    for node in graph.nodes:
+        graph.nodes[node].update(degree=int(undirected.degree(node)),
+                                 weightedDegree=float(weighted[node]),
+                                 betweenness=round(float(betweenness[node]), 6),
+                                 eigenvector=round(float(eigenvector[node]), 6))
+    modularity = nx.community.modularity(undirected, ordered, weight="weight") if graph.number_of_edges() else 0.0
+    graph.graph.update(centralityMethod=CENTRALITY_METHOD, betweennessMethod=BETWEENNESS_METHOD,
+                       communityMethod=COMMUNITY_METHOD, communities=len(ordered),
+                       modularity=round(float(modularity), 6))
+
+
+def _eigenvector(graph: nx.Graph) -> dict[str, float]:
+    """Weighted eigenvector centrality; all 0 on a graph without edges or when it does not converge."""
+    if not graph.number_of_edges():
+        return dict.fromkeys(graph, 0.0)
+    try:
+        return nx.eigenvector_centrality(graph, weight="weight", max_iter=1000, tol=1e-8)
+    except nx.PowerIterationFailedConvergence:
+        log.warning("eigenvector centrality did not converge on %s; set to 0", graph.graph.get("projection"))
+        return dict.fromkeys(graph, 0.0)
+
+
+@dataclass(frozen=True)
+class NetworkSummary:
+    """Graph-level figures and the nodes ranked by eigenvector centrality."""
+
+    stats: dict[str, Attr]
+    rows: list[dict[str, Attr]]
+
+    def to_markdown(self) -> str:
+        """Return the summary as Markdown: a list of figures, then the table of nodes."""
+        lines = [f"- {key}: {value}" for key, value in self.stats.items()]
+        columns = ["label", "type", *MEASURES]
+        lines += ["", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        lines += ["| " + " | ".join(str(row[c]) for c in columns) + " |" for row in self.rows]
+        return "\n".join(lines) + "\n"
+
+
+def summarise_network(graph: nx.Graph, top: int | None = None) -> NetworkSummary:
+    """Return the summary table of a graph from :func:`build_network` (``top`` nodes, or all).
+
+    >>> summarise_network(nx.Graph(projection="p")).stats["nodes"]
+    0
+    """
+    undirected = graph.to_undirected(as_view=True) if graph.is_directed() else graph
+    stats: dict[str, Attr] = {
+        "projection": graph.graph.get("projection", ""),
+        "nodes": graph.number_of_nodes(),
+        "edges": graph.number_of_edges(),
+        "density": round(nx.density(graph), 4) if len(graph) > 1 else 0.0,
+        "components": nx.number_connected_components(undirected) if len(graph) else 0,
+    }
+    for key in ("communities", "modularity", "communityMethod", "centralityMethod", "betweennessMethod"):
+        if key in graph.graph:
+            stats[key] = graph.graph[key]
+    ranked = sorted(graph.nodes(data=True), key=lambda item: (-item[1].get("eigenvector", 0), item[1]["label"]))
+    rows = [{"id": node, "label": data["label"], "type": data["type"],
+             **{m: data.get(m, "") for m in MEASURES}} for node, data in ranked[:top]]
+    return NetworkSummary(stats, rows)

@@ -1,0 +1,273 @@
+"""Serialise a :class:`~graph.store.QueryResult`: the one map of result formats.
+
+SELECT and ASK answers go out as the W3C SPARQL results formats (JSON, XML, CSV,
+TSV) or as an aligned ``table`` for a terminal; CONSTRUCT and DESCRIBE answers as
+Turtle, N-Triples, JSON-LD or RDF/XML (written by pyoxigraph). The HTTP API and the
+CLI both use :data:`RESULT_FORMATS` and :data:`GRAPH_FORMATS` (name ↔ media type ↔
+file extension) and :func:`serialize_result`.
+
+Example:
+    >>> import pyoxigraph as ox
+    >>> from graph.store import QueryResult
+    >>> result = QueryResult("select", ["x"], [(ox.NamedNode("https://w3id.org/mmr-kg/id/a"),)])
+    >>> serialize_result(result, "tsv")
+    b'?x\\n<https://w3id.org/mmr-kg/id/a>\\n'
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+from graph.errors import QueryError
+from graph.namespaces import PREFIXES
+from graph.store import QueryResult, Term
+
+_XSD_STRING = PREFIXES["xsd"] + "string"
+_SRX_NS = "http://www.w3.org/2005/sparql-results#"
+# Character references survive XML's line-end normalisation and parsers that trim text.
+_XML_WHITESPACE = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+TABLE_MAX_WIDTH = 60
+
+
+@dataclass(frozen=True)
+class ResultFormat:
+    """One output format: its short name, media type and file extension."""
+
+    name: str
+    media_type: str
+    extension: str
+    label: str
+
+
+RESULT_FORMATS: Mapping[str, ResultFormat] = {
+    f.name: f for f in (
+        ResultFormat("json", "application/sparql-results+json", "srj", "SPARQL 1.1 Query Results JSON"),
+        ResultFormat("xml", "application/sparql-results+xml", "srx", "SPARQL Query Results XML"),
+        ResultFormat("csv", "text/csv", "csv", "SPARQL 1.1 Query Results CSV"),
+        ResultFormat("tsv", "text/tab-separated-values", "tsv", "SPARQL 1.1 Query Results TSV"),
+        ResultFormat("table", "text/plain", "txt", "aligned text table for a terminal"),
+    )
+}
+"""Formats for SELECT and ASK results, by name."""
+
+GRAPH_FORMATS: Mapping[str, ResultFormat] = {
+    f.name: f for f in (
+        ResultFormat("turtle", "text/turtle", "ttl", "Turtle"),
+        ResultFormat("ntriples", "application/n-triples", "nt", "N-Triples"),
+        ResultFormat("jsonld", "application/ld+json", "jsonld", "JSON-LD (expanded)"),
+        ResultFormat("rdfxml", "application/rdf+xml", "rdf", "RDF/XML"),
+    )
+}
+"""Formats for CONSTRUCT and DESCRIBE results, by name."""
+
+_OX_GRAPH_FORMATS: Mapping[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+
+def formats_for(result: QueryResult) -> Mapping[str, ResultFormat]:
+    """Return the formats that can carry ``result`` (graph formats for CONSTRUCT/DESCRIBE)."""
+    return GRAPH_FORMATS if result.kind == "graph" else RESULT_FORMATS
+
+
+def format_for_media_type(media_type: str, kind: str) -> ResultFormat | None:
+    """Return the format of ``kind`` (``select``, ``ask`` or ``graph``) with ``media_type``, if any.
+
+    Parameters after ``;`` are ignored: ``text/csv; charset=utf-8`` finds ``csv``.
+
+    >>> format_for_media_type("text/turtle", "graph").name
+    'turtle'
+    """
+    wanted = media_type.split(";", 1)[0].strip().lower()
+    formats = GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS
+    return next((f for f in formats.values() if f.media_type == wanted), None)
+
+
+def serialize_result(result: QueryResult, format_name: str) -> bytes:
+    """Serialise ``result`` in the named format, UTF-8 encoded.
+
+    Args:
+        result: a SELECT, ASK or graph (CONSTRUCT/DESCRIBE) result.
+        format_name: a key of :data:`RESULT_FORMATS` (SELECT/ASK) or :data:`GRAPH_FORMATS` (graphs).
+
+    Returns:
+        The serialised bytes.
+
+    Raises:
+        QueryError: the format does not fit the kind of result; the message lists those that do.
+    """
+    formats = formats_for(result)
+    if format_name not in formats:
+        kind = "CONSTRUCT/DESCRIBE" if result.kind == "graph" else "SELECT/ASK"
+        raise QueryError(f"format '{format_name}' cannot carry a {kind} result. "
+                         f"Use one of: {', '.join(formats)}.")
+    if result.kind == "graph":
+        return serialize_triples(result.triples, format_name)
+    return _WRITERS[format_name](result).encode("utf-8")
+
+
+def serialize_triples(triples: Iterable[ox.Triple], format_name: str) -> bytes:
+    """Serialise triples in a :data:`GRAPH_FORMATS` format with the project prefixes that they use."""
+    items = list(triples)
+    return ox.serialize(items, format=_OX_GRAPH_FORMATS[format_name], prefixes=_used_prefixes(items))
+
+
+def _used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
+    iris = {t.value for triple in triples for t in (triple.subject, triple.predicate, triple.object)
+            if isinstance(t, ox.NamedNode)}
+    iris |= {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
+    return {name: ns for name, ns in PREFIXES.items() if any(iri.startswith(ns) for iri in iris)}
+
+
+def _json_term(term: Term) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != _XSD_STRING:
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def _write_json(result: QueryResult) -> str:
+    if result.kind == "ask":
+        doc: dict[str, object] = {"head": {}, "boolean": bool(result.boolean)}
+    else:
+        bindings = [{var: _json_term(term) for var, term in zip(result.variables, row, strict=True)
+                     if term is not None} for row in result.rows]
+        doc = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def _xml_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if term.language:
+        attr = f" xml:lang={quoteattr(term.language)}"
+    elif term.datatype.value != _XSD_STRING:
+        attr = f" datatype={quoteattr(term.datatype.value)}"
+    else:
+        attr = ""
+    return f"<literal{attr}>{_xml_text(term.value)}</literal>"
+
+
+def _xml_text(value: str) -> str:
+    text = escape(value, _XML_WHITESPACE)
+    core = text.strip(" ")
+    if not core:
+        return "&#32;" * len(text)
+    lead = text.index(core)
+    return "&#32;" * lead + core + "&#32;" * (len(text) - lead - len(core))
+
+
+def _write_xml(result: QueryResult) -> str:
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', f'<sparql xmlns="{_SRX_NS}">']
+    if result.kind == "ask":
+        out += ["<head/>", f"<boolean>{'true' if result.boolean else 'false'}</boolean>"]
+    else:
+        out.append("<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in result.variables) + "</head>")
+        out.append("<results>")
+        for row in result.rows:
+            cells = "".join(f"<binding name={quoteattr(var)}>{_xml_term(term)}</binding>"
+                            for var, term in zip(result.variables, row, strict=True) if term is not None)
+            out.append(f"<result>{cells}</result>")
+        out.append("</results>")
+    out.append("</sparql>")
+    return "\n".join(out) + "\n"
+
+
+def _csv_value(term: Term | None) -> str:
+    if term is None:
+        return ""
+    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
+
+
+def _write_csv(result: QueryResult) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if result.kind == "ask":
+        writer.writerow(["true" if result.boolean else "false"])
+    else:
+        writer.writerow(result.variables)
+        writer.writerows([_csv_value(term) for term in row] for row in result.rows)
+    return buffer.getvalue()
+
+
+def _tsv_value(term: Term | None) -> str:
+    # N-Triples form; a tab inside a literal must be written as \t in TSV.
+    return "" if term is None else str(term).replace("\t", "\\t")
+
+
+def _write_tsv(result: QueryResult) -> str:
+    if result.kind == "ask":
+        return ("true" if result.boolean else "false") + "\n"
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    lines += ["\t".join(_tsv_value(term) for term in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
+
+
+def shorten_iri(iri: str) -> str:
+    """Return ``iri`` as a prefixed name when a project prefix covers it, else ``<iri>``.
+
+    >>> shorten_iri("https://w3id.org/mmr-kg/id/agency-boverket")
+    'kgid:agency-boverket'
+    """
+    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
+    if best is not None:
+        local = iri[len(best):]
+        if local and all(ch.isalnum() or ch in "-_." for ch in local):
+            name = next(n for n, ns in PREFIXES.items() if ns == best)
+            return f"{name}:{local}"
+    return f"<{iri}>"
+
+
+def _table_value(term: Term | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        text = shorten_iri(term.value)
+    elif isinstance(term, ox.BlankNode):
+        text = f"_:{term.value}"
+    else:
+        text = term.value
+    text = " ".join(text.split())
+    return text if len(text) <= TABLE_MAX_WIDTH else text[:TABLE_MAX_WIDTH - 1] + "…"
+
+
+def _write_table(result: QueryResult) -> str:
+    if result.kind == "ask":
+        return ("true" if result.boolean else "false") + "\n"
+    cells = [[_table_value(term) for term in row] for row in result.rows]
+    widths = [max([len(v)] + [len(row[i]) for row in cells]) for i, v in enumerate(result.variables)]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    out = [line(result.variables), line(["-" * w for w in widths])]
+    out += [line(row) for row in cells]
+    out.append(f"({len(cells)} row{'' if len(cells) == 1 else 's'})")
+    return "\n".join(out) + "\n"
+
+
+_WRITERS: Mapping[str, Callable[[QueryResult], str]] = {
+    "json": _write_json,
+    "xml": _write_xml,
+    "csv": _write_csv,
+    "tsv": _write_tsv,
+    "table": _write_table,
+}

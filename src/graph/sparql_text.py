@@ -1,0 +1,173 @@
+"""Reading SPARQL text without parsing it: refusing unsafe requests and binding parameters.
+
+Both stores use these: the embedded one before handing the text to pyoxigraph, the
+remote one before sending it. A small tokenizer skips comments, strings and IRIs, so a
+keyword or variable inside them is never mistaken for one in the query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
+
+import pyoxigraph as ox
+
+from graph.errors import QueryError, QueryRefused
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+_TOKEN_RE = re.compile(r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+               |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z_][A-Za-z0-9_]*)
+  | (?P<word>[A-Za-z_][\w-]*(?::[\w.:%-]*)?|:[\w.:%-]*)
+  | (?P<open>\{)
+  | (?P<close>\})
+  | (?P<space>\s+)
+  | (?P<other>.)
+""", re.VERBOSE | re.DOTALL)
+_VAR_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+UPDATE_OPERATIONS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
+
+
+class Token(NamedTuple):
+    """One lexical piece of a query: its kind, its text and where it starts."""
+
+    kind: str
+    text: str
+    start: int
+
+
+def tokens(sparql: str) -> Iterator[Token]:
+    """Yield the tokens of ``sparql`` that matter: no comments, no white space.
+
+    >>> [t.text for t in tokens('SELECT ?s # not "this"\\nWHERE { ?s ?p "{" }')]
+    ['SELECT', '?s', 'WHERE', '{', '?s', '?p', '"{"', '}']
+    """
+    for match in _TOKEN_RE.finditer(sparql):
+        kind = match.lastgroup or "other"
+        if kind not in ("comment", "space"):
+            yield Token(kind, match.group(), match.start())
+
+
+def refuse_unsafe(sparql: str) -> None:
+    """Refuse what a read-only graph must never do: updates (``LOAD`` included) and ``SERVICE``.
+
+    ``SERVICE`` is refused anywhere in the query, even ``SERVICE SILENT``: answering would
+    mean contacting another host.
+
+    Raises:
+        QueryRefused: with a message saying what was refused and what to send instead.
+    """
+    words = [t.text.upper() for t in tokens(sparql) if t.kind == "word"]
+    first = next((w for w in _after_prologue(sparql)), "")
+    if first in UPDATE_OPERATIONS:
+        raise QueryRefused(f"{first} is a SPARQL Update operation; this graph is read-only. "
+                           "Send a SELECT, ASK, CONSTRUCT or DESCRIBE query.")
+    if "SERVICE" in words:
+        raise QueryRefused("SERVICE calls are not allowed: this graph answers from its own data only "
+                           "and never contacts other hosts.")
+
+
+def _after_prologue(sparql: str) -> Iterator[str]:
+    """Yield the upper-cased words of ``sparql`` after its PREFIX and BASE declarations."""
+    skip = 0
+    for token in tokens(sparql):
+        if skip:
+            skip -= 1
+            continue
+        word = token.text.upper() if token.kind == "word" else ""
+        if word == "PREFIX":
+            skip = 2
+        elif word == "BASE":
+            skip = 1
+        elif word:
+            yield word
+
+
+def inline_bindings(sparql: str, bindings: Mapping[str, Term]) -> str:
+    """Return ``sparql`` with each bound variable fixed by a one-row ``VALUES`` block.
+
+    A block goes at the start of the outermost WHERE group (with every binding) and of each
+    nested group pattern that mentions a bound variable (with those it mentions), so the
+    variable holds the value everywhere, in ``OPTIONAL`` groups and sub-queries too, as with
+    substitution. Each value is written in N-Triples form by pyoxigraph, which escapes it, so
+    a value can never change the query's structure. Blocks go on the line of the group's
+    brace, so line numbers in error messages stay those of the file.
+
+    >>> print(inline_bindings("SELECT ?x WHERE { ?x ?p ?o }", {"o": ox.Literal('a" } DROP ALL #')}))
+    SELECT ?x WHERE { VALUES (?o) { ("a\\" } DROP ALL #") } ?x ?p ?o }
+
+    Raises:
+        QueryError: a name is not a variable name, a value is a blank node, or the query
+            has no group to bind in (or is the ``CONSTRUCT WHERE`` short form).
+    """
+    if not bindings:
+        return sparql
+    for name, term in bindings.items():
+        if not _VAR_NAME_RE.match(name):
+            raise QueryError(f"'{name}' is not a variable name; use letters, digits and '_'.")
+        if isinstance(term, ox.BlankNode):
+            raise QueryError(f"parameter '{name}' is a blank node, which a query cannot name. Use an IRI.")
+    outermost, groups = _group_starts(sparql, set(bindings))
+    inserts = {position: [n for n in bindings if n in names] for position, names in groups.items()}
+    inserts[outermost] = list(bindings)
+    out = sparql
+    for position in sorted(inserts, reverse=True):
+        names = inserts[position]
+        if names:
+            block = (" VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
+                     + " ".join(str(bindings[n]) for n in names) + ") }")
+            out = out[:position] + block + out[position:]
+    return out
+
+
+def _group_starts(sparql: str, names: set[str]) -> tuple[int, dict[int, set[str]]]:
+    """Return the index after the outermost WHERE group's brace, and for every group pattern
+    the bound variables it mentions directly.
+
+    Not group patterns: a CONSTRUCT template, the data block of ``VALUES``, and the braces
+    around a sub-query (its projection and ``GROUP BY`` belong to the sub-query).
+    """
+    stack: list[int | None] = []  # index after '{' for group patterns, None for other braces
+    mentioned: dict[int, set[str]] = {}
+    outermost: int | None = None
+    form = previous = ""
+    values_open = template_seen = False
+    for token in tokens(sparql):
+        word = token.text.upper() if token.kind == "word" else ""
+        if previous == "{" and word == "SELECT" and stack:
+            stack[-1] = None
+        if token.kind == "open":
+            end = token.start + 1
+            if values_open:
+                stack.append(None)
+            elif not stack and form == "CONSTRUCT" and previous == "CONSTRUCT":
+                stack.append(None)
+                template_seen = True
+            elif not stack and form == "CONSTRUCT" and previous == "WHERE" and not template_seen:
+                raise QueryError("the short form 'CONSTRUCT WHERE { ... }' cannot take parameters. "
+                                 "Write 'CONSTRUCT { template } WHERE { ... }'.")
+            else:
+                stack.append(end)
+                if outermost is None and len(stack) == 1:
+                    outermost = end
+            values_open = False
+        elif token.kind == "close":
+            if stack:
+                stack.pop()
+        elif token.kind == "var" and token.text[1:] in names and stack and stack[-1] is not None:
+            mentioned.setdefault(stack[-1], set()).add(token.text[1:])
+        elif word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE") and not form:
+            form = word
+        elif word == "VALUES":
+            values_open = True
+        previous = "{" if token.kind == "open" else (word or token.text)
+    if outermost is None:
+        raise QueryError("the query has no WHERE group to bind parameters into. "
+                         "Add 'WHERE { ... }', or drop the parameters.")
+    return outermost, {position: found for position, found in mentioned.items() if position is not None}
+

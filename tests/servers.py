@@ -1,0 +1,146 @@
+"""Real SPARQL server processes for the tests: started on a free port, stopped after."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+VIRTUOSO = shutil.which("virtuoso-t")
+VIRTUOSO_ISQL = shutil.which("isql-vt")
+_VIRTUOSO_INI = """[Database]
+DatabaseFile = {db}/virtuoso.db
+ErrorLogFile = {db}/virtuoso.log
+LockFile = {db}/virtuoso.lck
+TransactionFile = {db}/virtuoso.trx
+xa_persistent_file = {db}/virtuoso.pxa
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {db}/virtuoso-temp.db
+TransactionFile = {db}/virtuoso-temp.trx
+[Parameters]
+ServerPort = {sql_port}
+DisableUnixSocket = 1
+CaseMode = 2
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+DirsAllowed = .
+[HTTPServer]
+ServerPort = {http_port}
+ServerRoot = {db}
+ServerThreads = 4
+Charset = UTF-8
+[SPARQL]
+ResultSetMaxRows = 1000000
+"""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """The URLs of one running SPARQL 1.1 store."""
+
+    base: str
+    query: str
+    update: str
+    graph_store: str
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float = 20.0) -> None:
+    """Poll ``url`` until it answers; fail early if ``process`` exits.
+
+    Raises:
+        RuntimeError: the process died, or nothing answered within ``timeout_s``.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with code {process.returncode} before answering {url}")
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing answered at {url} within {timeout_s:g} s")
+
+
+@contextmanager
+def oxigraph_server(binary: Path = OXIGRAPH) -> Iterator[Endpoint]:
+    """Run ``oxigraph serve --union-default-graph`` on a free port over a temporary folder.
+
+    Yields:
+        the server's query, update and Graph Store Protocol URLs.
+    """
+    if not binary.exists():
+        found = shutil.which("oxigraph")
+        if found is None:
+            raise RuntimeError("the oxigraph server is not installed: pip install 'oxigraph>=0.5'")
+        binary = Path(found)
+    with tempfile.TemporaryDirectory(prefix="oxigraph-") as location:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        process = subprocess.Popen(
+            [str(binary), "serve", "--location", location, "--bind", f"127.0.0.1:{port}",
+             "--union-default-graph"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_until_up(base + "/", process)
+            yield Endpoint(base, base + "/query", base + "/update", base + "/store")
+        finally:
+            _stop(process)
+            if process.stderr is not None:
+                process.stderr.close()
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def virtuoso_server() -> Iterator[Endpoint]:
+    """Run Virtuoso Open Source 7 (Debian's ``virtuoso-opensource``) on free ports over a temporary folder.
+
+    The anonymous SPARQL user is granted ``SPARQL_UPDATE`` so that ``/sparql`` takes updates.
+    Virtuoso has no separate Graph Store Protocol endpoint without authentication here.
+
+    Raises:
+        RuntimeError: Virtuoso is not installed, or did not start.
+    """
+    if VIRTUOSO is None or VIRTUOSO_ISQL is None:
+        raise RuntimeError("Virtuoso is not installed: apt-get install virtuoso-opensource")
+    with tempfile.TemporaryDirectory(prefix="virtuoso-") as db:
+        http_port, sql_port = free_port(), free_port()
+        ini = Path(db) / "virtuoso.ini"
+        ini.write_text(_VIRTUOSO_INI.format(db=db, sql_port=sql_port, http_port=http_port), encoding="utf-8")
+        process = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", str(ini)], cwd=db,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            base = f"http://127.0.0.1:{http_port}"
+            wait_until_up(base + "/sparql?query=ASK%7B%7D", process, timeout_s=60)
+            subprocess.run([VIRTUOSO_ISQL, str(sql_port), "dba", "dba",
+                            'exec=grant SPARQL_UPDATE to "SPARQL";'],
+                           check=True, capture_output=True, timeout=30)
+            yield Endpoint(base, base + "/sparql", base + "/sparql", "")
+        finally:
+            _stop(process)

@@ -1,0 +1,142 @@
+"""The API in a real ``kg serve`` (uvicorn) process, and in a real headless Chromium (Selenium)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api_support import KGID, agency, api_store  # noqa: F401
+from graph.build import BuiltGraph, write_graph
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+
+
+@pytest.fixture(scope="module")
+def served(built: BuiltGraph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Run ``kg serve --port 0`` over the test graph; yield the base URL it prints."""
+    out = tmp_path_factory.mktemp("serve")
+    write_graph(built, out)
+    process = subprocess.Popen([sys.executable, "-m", "graph", "serve", "--graph", str(out / "graph.nq"),
+                                "--host", "127.0.0.1", "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
+        assert match, f"kg serve printed {line!r}; stderr: {process.stderr.read() if process.poll() else ''}"
+        base = match.group(1).rstrip("/")
+        for _ in range(100):
+            try:
+                httpx.get(base + "/health", timeout=1.0)
+                break
+            except httpx.TransportError:
+                import time
+                time.sleep(0.05)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+
+
+@pytest.mark.server
+def test_real_uvicorn_process(served: str, api_store: object) -> None:
+    health = httpx.get(served + "/health").json()
+    assert health["quads"] == len(api_store)  # type: ignore[arg-type]
+    answer = httpx.post(served + "/sparql", content=b"ASK { ?s ?p ?o }",
+                        headers={"content-type": "application/sparql-query"})
+    assert answer.json() == {"head": {}, "boolean": True}
+    assert httpx.put(served + "/sparql?query=ASK%7B%7D").status_code == 405
+    page = httpx.get(served + "/queries/agency-touchpoints", params={"limit": 2}).json()
+    assert len(page["rows"]) == min(2, page["total"])
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """A headless Chromium with a fresh profile, driven by Selenium."""
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("Debian chromium and chromedriver are not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    profile = tempfile.mkdtemp(prefix="kg-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--window-size=1280,1000", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(20)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.mark.server
+@pytest.mark.browser
+def test_browser_home_query_and_agency(served: str, browser: object, api_store: object, agency: str,
+                                       tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+    driver = browser
+    wait = WebDriverWait(driver, 10)  # type: ignore[arg-type]
+
+    driver.get(served + "/")  # type: ignore[attr-defined]
+    assert driver.find_elements(By.CSS_SELECTOR, "#agencies li a")  # type: ignore[attr-defined]
+    assert "style.css" in driver.execute_script(  # type: ignore[attr-defined]
+        "return [...document.styleSheets].map(s => s.href).join(' ')")
+    driver.save_screenshot(str(tmp_path / "home.png"))  # type: ignore[attr-defined]
+
+    driver.get(served + "/query")  # type: ignore[attr-defined]
+    box = driver.find_element(By.ID, "query")  # type: ignore[attr-defined]
+    box.clear()
+    box.send_keys(f"SELECT ?a WHERE {{ ?a a <https://w3id.org/mmr-kg/def/Agency> }} ORDER BY ?a")
+    driver.find_element(By.ID, "run").click()  # type: ignore[attr-defined]
+    table = wait.until(ec.presence_of_element_located((By.ID, "results-table")))
+    n = len(api_store.query("SELECT ?a WHERE { ?a a <https://w3id.org/mmr-kg/def/Agency> }").rows)  # type: ignore[attr-defined]
+    assert len(table.find_elements(By.CSS_SELECTOR, "tbody tr")) == n
+
+    driver.get(served + "/id/" + agency.removeprefix(KGID))  # type: ignore[attr-defined]
+    rows = wait.until(ec.presence_of_all_elements_located((By.CSS_SELECTOR, "#touchpoint-table tbody tr")))
+    assert rows and rows[0].is_displayed()
+
+
+def test_listening_socket_is_tcp_so_responses_are_not_delayed() -> None:
+    # asyncio turns on TCP_NODELAY only for IPPROTO_TCP sockets; a proto-0 socket made every
+    # small response wait ~40 ms for a delayed ACK (found by benchmarks/api.py).
+    import socket
+
+    from graph.api.server import base_url, listen
+
+    sock = listen("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert base_url(sock).startswith("http://127.0.0.1:")
+    finally:
+        sock.close()
+
+
+def test_busy_port_is_a_clear_error() -> None:
+    from graph.api.server import listen
+    from graph.errors import GraphError
+
+    first = listen("127.0.0.1", 0)
+    try:
+        port = first.getsockname()[1]
+        first.listen()
+        with pytest.raises(GraphError, match=f"cannot listen on 127.0.0.1:{port}"):
+            listen("127.0.0.1", port).close()
+    finally:
+        first.close()
