@@ -186,12 +186,12 @@ def exp_agencies_sharing_levers(g: rdflib.Graph, lang: str, params: Params) -> l
     via: dict[Node, set[Node]] = {}
     for tp in g.subjects(KG.agency, None):
         via.setdefault(one(g, tp, KG.agency), set()).update(g.objects(tp, KG.via))
+    a = expand(params["agency"])
     rows = []
-    for a in via:
-        for b in via:
-            shared = via[a] & via[b]
-            if str(a) < str(b) and shared:
-                rows.append((a, label(g, a, lang), b, label(g, b, lang), count(len(shared))))
+    for b in via:
+        shared = via.get(a, set()) & via[b]
+        if a != b and shared:
+            rows.append((a, label(g, a, lang), b, label(g, b, lang), count(len(shared))))
     return rows
 
 
@@ -452,7 +452,8 @@ EXPECTED: dict[str, tuple[list[dict[str, str]], Expectation]] = {
     "activity-participants": ([{}], exp_activity_participants),
     "agencies-lacking-kind": ([{}, {"kind": "kgid:kind-buyer-network"}, {"kind": "kgid:kind-council-member"}],
                               exp_agencies_lacking_kind),
-    "agencies-sharing-levers": ([{}], exp_agencies_sharing_levers),
+    "agencies-sharing-levers": ([{"agency": "kgid:agency-trafikverket"}, {"agency": "kgid:agency-kammarkollegiet"},
+                                 {"agency": "kgid:agency-vinnova"}], exp_agencies_sharing_levers),
     "agency-kind-matrix": ([{}], exp_agency_kind_matrix),
     "agency-profile": ([{"agency": "kgid:agency-naturvardsverket"}, {"agency": "kgid:agency-kammarkollegiet"},
                         {"agency": "kgid:agency-upphandlingsmyndigheten"}, {"agency": "kgid:org-lansstyrelserna"},
