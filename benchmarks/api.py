@@ -19,7 +19,6 @@ import asyncio
 import platform
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile

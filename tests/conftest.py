@@ -6,7 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
+from api_support import KG, KGID
+from graph.api import create_app
 from graph.build import BuiltGraph, build_graph, write_graph
 from graph.config import Settings, default_settings
 from graph.queries import QuerySpec, load_catalogue
@@ -54,3 +58,25 @@ def oxigraph_endpoint() -> Iterator[Endpoint]:
     """A real Oxigraph server (default graph = union of named graphs) on a free port, empty at start."""
     with oxigraph_server() as endpoint:
         yield endpoint
+
+
+@pytest.fixture(scope="session")
+def app(store: EmbeddedStore, settings: Settings) -> FastAPI:
+    """The API app over the shipped graph."""
+    return create_app(store, settings)
+
+
+@pytest.fixture(scope="session")
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """A real HTTP client (httpx) talking to the app in-process; server errors become 500s, not raises."""
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def agency(store: EmbeddedStore) -> str:
+    """The IRI of the agency with the most touchpoints."""
+    result = store.query(f"""SELECT ?a (COUNT(?tp) AS ?n) WHERE {{ ?tp <{KG}agency> ?a
+        FILTER(STRSTARTS(STR(?a), "{KGID}")) }} GROUP BY ?a ORDER BY DESC(?n) STR(?a) LIMIT 1""")
+    assert result.rows, "the graph has no touchpoints"
+    return result.rows[0][0].value  # type: ignore[union-attr]

@@ -11,18 +11,17 @@ from fastapi.testclient import TestClient
 from graph.network import build_network, list_projections
 from graph.store import EmbeddedStore
 
-from api_support import app, api_store, client  # noqa: F401  (fixtures)
 
 
 @pytest.mark.parametrize("projection", sorted(list_projections()))
-def test_graphml_download_matches_the_library_projection(client: TestClient, api_store: EmbeddedStore,
+def test_graphml_download_matches_the_library_projection(client: TestClient, store: EmbeddedStore,
                                                          projection: str) -> None:
     response = client.get(f"/export/network/{projection}.graphml", params={"lang": "en"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/graphml+xml")
     assert f'filename="{projection}.graphml"' in response.headers["content-disposition"]
     downloaded = nx.read_graphml(io.BytesIO(response.content))
-    expected = build_network(api_store, projection, "en")
+    expected = build_network(store, projection, "en")
     assert set(downloaded.nodes) == set(expected.nodes)
     assert set(map(frozenset, downloaded.edges)) == set(map(frozenset, expected.edges))
     assert {n: d["label"] for n, d in downloaded.nodes(data=True)} == {

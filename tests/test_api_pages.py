@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from api_support import HTML, KG, KGID, agency, api_store, app, client  # noqa: F401
+from api_support import HTML, KG, KGID
 from graph.build import BuiltGraph
 from graph.queries import QuerySpec, run_query
 from graph.store import EmbeddedStore
@@ -21,46 +21,46 @@ def labels(store: EmbeddedStore, iri: str) -> dict[str, str]:
     return {t.language: t.value for t in result.column("l")}  # type: ignore[union-attr]
 
 
-def test_home_shows_counts_and_links(client: TestClient, api_store: EmbeddedStore) -> None:
+def test_home_shows_counts_and_links(client: TestClient, store: EmbeddedStore) -> None:
     page = client.get("/", headers=HTML)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    n = api_store.query(f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?a a <{KG}Agency> }}").rows[0][0]
+    n = store.query(f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?a a <{KG}Agency> }}").rows[0][0]
     assert f'<span class="n">{n.value}</span>' in page.text  # type: ignore[union-attr]
     for href in ("/sparql", "/queries", "/query", "/validate", "/export/graph.nq"):
         assert f'href="{href}' in page.text
     assert "cdn" not in page.text.lower() and "https://" not in page.text.split("<main>")[0]
 
 
-def test_agency_page_has_its_touchpoint_table(client: TestClient, api_store: EmbeddedStore, agency: str,
+def test_agency_page_has_its_touchpoint_table(client: TestClient, store: EmbeddedStore, agency: str,
                                              catalogue: dict[str, QuerySpec]) -> None:
     local = agency.removeprefix(KGID)
     page = client.get(f"/id/{local}", params={"lang": "sv"}, headers=HTML)
     assert page.status_code == 200
-    assert labels(api_store, agency)["sv"] in page.text and labels(api_store, agency)["en"] in page.text
-    rows = run_query(api_store, catalogue["agency-touchpoints"], {"agency": agency}, "sv").records()
+    assert labels(store, agency)["sv"] in page.text and labels(store, agency)["en"] in page.text
+    rows = run_query(store, catalogue["agency-touchpoints"], {"agency": agency}, "sv").records()
     table = page.text.split('id="touchpoint-table"')[1].split("</table>")[0]
     expected = list(rows)
     assert expected and table.count("<tr><td>") == len(expected)
     assert all(r["kindLabel"].value in table for r in expected)  # type: ignore[union-attr]
 
 
-def test_objective_page(client: TestClient, api_store: EmbeddedStore) -> None:
-    iri = api_store.query(f"SELECT ?o WHERE {{ ?o a <{KG}EnvironmentalQualityObjective> }} ORDER BY ?o LIMIT 1")
+def test_objective_page(client: TestClient, store: EmbeddedStore) -> None:
+    iri = store.query(f"SELECT ?o WHERE {{ ?o a <{KG}EnvironmentalQualityObjective> }} ORDER BY ?o LIMIT 1")
     objective = iri.rows[0][0].value  # type: ignore[union-attr]
     page = client.get("/id/" + objective.removeprefix(KGID), params={"lang": "en"}, headers=HTML)
     assert page.status_code == 200
-    assert labels(api_store, objective)["en"] in page.text
+    assert labels(store, objective)["en"] in page.text
 
 
 @pytest.mark.parametrize("media", ["text/turtle", "application/ld+json", "application/n-triples",
                                    "application/rdf+xml"])
-def test_resource_negotiates_rdf(client: TestClient, api_store: EmbeddedStore, agency: str, media: str) -> None:
+def test_resource_negotiates_rdf(client: TestClient, store: EmbeddedStore, agency: str, media: str) -> None:
     response = client.get("/id/" + agency.removeprefix(KGID), headers={"accept": media})
     assert response.status_code == 200
     assert response.headers["content-type"].split(";")[0] == media
     triples = {q.triple for q in ox.parse(response.content, format=ox.RdfFormat.from_media_type(media))}
     expected = {ox.Triple(ox.NamedNode(agency), q.predicate, q.object)
-                for q in api_store.store.quads_for_pattern(ox.NamedNode(agency), None, None)}
+                for q in store.store.quads_for_pattern(ox.NamedNode(agency), None, None)}
     assert expected <= triples
 
 
@@ -71,10 +71,10 @@ def test_resource_by_iri_and_unknown(client: TestClient) -> None:
     assert client.get("/resource", params={"iri": "no iri"}).json()["parameter"] == "iri"
 
 
-def test_query_page_runs_sparql(client: TestClient, api_store: EmbeddedStore) -> None:
+def test_query_page_runs_sparql(client: TestClient, store: EmbeddedStore) -> None:
     query = f"SELECT ?a WHERE {{ ?a a <{KG}Agency> }}"
     page = client.get("/query", params={"query": query}, headers=HTML)
-    n = len(api_store.query(query).rows)
+    n = len(store.query(query).rows)
     assert f'id="row-count">{n} ' in page.text
     bad = client.get("/query", params={"query": "SELECT nonsense"}, headers=HTML)
     assert bad.status_code == 400 and 'id="error"' in bad.text
@@ -92,8 +92,8 @@ def test_exports_round_trip(client: TestClient, built: BuiltGraph) -> None:
         assert set(ox.parse(response.content, format=fmt)) == set(built.store)
 
 
-def test_health(client: TestClient, api_store: EmbeddedStore) -> None:
-    assert client.get("/health").json()["quads"] == len(api_store)
+def test_health(client: TestClient, store: EmbeddedStore) -> None:
+    assert client.get("/health").json()["quads"] == len(store)
 
 
 def test_validate_json_and_html(client: TestClient) -> None:

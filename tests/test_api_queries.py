@@ -8,7 +8,7 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
-from api_support import KGID, agency, api_store, app, client  # noqa: F401
+from api_support import KGID
 from graph.queries import QuerySpec, run_query
 from graph.store import EmbeddedStore
 
@@ -31,18 +31,18 @@ def test_catalogue_lists_every_query(client: TestClient, catalogue: dict[str, Qu
     assert client.get(entry["sparql"]).text == catalogue[NAME].text
 
 
-def test_run_with_parameter(client: TestClient, api_store: EmbeddedStore, catalogue: dict[str, QuerySpec],
+def test_run_with_parameter(client: TestClient, store: EmbeddedStore, catalogue: dict[str, QuerySpec],
                             agency: str) -> None:
     short = "kgid:" + agency.removeprefix(KGID)
     body = client.get(f"/queries/{NAME}", params={"agency": short, "lang": "en"}).json()
-    assert body["rows"] == expected(api_store, catalogue[NAME], {"agency": agency}, "en")[:100]
+    assert body["rows"] == expected(store, catalogue[NAME], {"agency": agency}, "en")[:100]
     assert body["rows"] and {r["agency"] for r in body["rows"]} == {agency}
     assert body["columns"] == list(catalogue[NAME].columns)
 
 
-def test_pages_are_stable_and_cover_all_rows(client: TestClient, api_store: EmbeddedStore,
+def test_pages_are_stable_and_cover_all_rows(client: TestClient, store: EmbeddedStore,
                                              catalogue: dict[str, QuerySpec]) -> None:
-    everything = expected(api_store, catalogue[NAME])
+    everything = expected(store, catalogue[NAME])
     pages, offset, size = [], 0, max(1, len(everything) // 3)
     while True:
         response = client.get(f"/queries/{NAME}", params={"limit": size, "offset": offset})
@@ -90,11 +90,11 @@ def test_negotiated_output(client: TestClient, accept: str, media: str) -> None:
     assert response.headers["content-type"].split(";")[0] == media
 
 
-def test_csv_page_matches_the_library(client: TestClient, api_store: EmbeddedStore,
+def test_csv_page_matches_the_library(client: TestClient, store: EmbeddedStore,
                                       catalogue: dict[str, QuerySpec]) -> None:
     rows = list(csv.DictReader(io.StringIO(client.get(f"/queries/{NAME}", params={"limit": 2, "offset": 1},
                                                       headers={"accept": "text/csv"}).text)))
-    assert [r["agency"] for r in rows] == [r["agency"] for r in expected(api_store, catalogue[NAME])[1:3]]
+    assert [r["agency"] for r in rows] == [r["agency"] for r in expected(store, catalogue[NAME])[1:3]]
 
 
 def test_unknown_query_is_404(client: TestClient) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api_support import KGID, agency, api_store  # noqa: F401
+from api_support import KGID
 from graph.build import BuiltGraph, write_graph
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
@@ -49,9 +49,9 @@ def served(built: BuiltGraph, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.mark.server
-def test_real_uvicorn_process(served: str, api_store: object) -> None:
+def test_real_uvicorn_process(served: str, store: object) -> None:
     health = httpx.get(served + "/health").json()
-    assert health["quads"] == len(api_store)  # type: ignore[arg-type]
+    assert health["quads"] == len(store)  # type: ignore[arg-type]
     answer = httpx.post(served + "/sparql", content=b"ASK { ?s ?p ?o }",
                         headers={"content-type": "application/sparql-query"})
     assert answer.json() == {"head": {}, "boolean": True}
@@ -85,7 +85,7 @@ def browser() -> Iterator[object]:
 
 @pytest.mark.server
 @pytest.mark.browser
-def test_browser_home_query_and_agency(served: str, browser: object, api_store: object, agency: str,
+def test_browser_home_query_and_agency(served: str, browser: object, store: object, agency: str,
                                        tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
@@ -102,10 +102,10 @@ def test_browser_home_query_and_agency(served: str, browser: object, api_store: 
     driver.get(served + "/query")  # type: ignore[attr-defined]
     box = driver.find_element(By.ID, "query")  # type: ignore[attr-defined]
     box.clear()
-    box.send_keys(f"SELECT ?a WHERE {{ ?a a <https://w3id.org/mmr-kg/def/Agency> }} ORDER BY ?a")
+    box.send_keys("SELECT ?a WHERE { ?a a <https://w3id.org/mmr-kg/def/Agency> } ORDER BY ?a")
     driver.find_element(By.ID, "run").click()  # type: ignore[attr-defined]
     table = wait.until(ec.presence_of_element_located((By.ID, "results-table")))
-    n = len(api_store.query("SELECT ?a WHERE { ?a a <https://w3id.org/mmr-kg/def/Agency> }").rows)  # type: ignore[attr-defined]
+    n = len(store.query("SELECT ?a WHERE { ?a a <https://w3id.org/mmr-kg/def/Agency> }").rows)  # type: ignore[attr-defined]
     assert len(table.find_elements(By.CSS_SELECTOR, "tbody tr")) == n
 
     driver.get(served + "/id/" + agency.removeprefix(KGID))  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from api_support import HTML, KG, agency, api_store, app, client  # noqa: F401
+from api_support import HTML, KG
 from graph.api import create_app
 from graph.config import Settings
 from graph.store import EmbeddedStore
@@ -43,23 +43,23 @@ def bindings(body: bytes, var: str) -> list[str]:
 
 # --- positive W3C cases -------------------------------------------------------------------
 
-def test_query_get(client: TestClient, api_store: EmbeddedStore) -> None:
+def test_query_get(client: TestClient, store: EmbeddedStore) -> None:
     response = client.get("/sparql", params={"query": SELECT}, headers={"accept": JSON_RESULTS})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(JSON_RESULTS)
-    assert bindings(response.content, "a") == agencies(api_store)
+    assert bindings(response.content, "a") == agencies(store)
 
 
-def test_query_post_form(client: TestClient, api_store: EmbeddedStore) -> None:
+def test_query_post_form(client: TestClient, store: EmbeddedStore) -> None:
     response = client.post("/sparql", content=f"query={ASK}", headers={**FORM, "accept": JSON_RESULTS})
     assert response.status_code == 200
     assert json.loads(response.content)["boolean"] is True
 
 
-def test_query_post_direct(client: TestClient, api_store: EmbeddedStore) -> None:
+def test_query_post_direct(client: TestClient, store: EmbeddedStore) -> None:
     response = client.post("/sparql", content=SELECT.encode(), headers={**DIRECT, "accept": JSON_RESULTS})
     assert response.status_code == 200
-    assert bindings(response.content, "a") == agencies(api_store)
+    assert bindings(response.content, "a") == agencies(store)
 
 
 def _graphs(store: EmbeddedStore) -> list[str]:
@@ -75,43 +75,43 @@ def _count_in(store: EmbeddedStore, graphs: list[str]) -> int:
     return int(result.rows[0][0].value)  # type: ignore[union-attr]
 
 
-def test_query_dataset_default_graphs_get(client: TestClient, api_store: EmbeddedStore) -> None:
-    graphs = _graphs(api_store)[:2]
+def test_query_dataset_default_graphs_get(client: TestClient, store: EmbeddedStore) -> None:
+    graphs = _graphs(store)[:2]
     response = client.get("/sparql", params=[("query", COUNT)] + [("default-graph-uri", g) for g in graphs])
     assert response.status_code == 200
-    assert int(bindings(response.content, "n")[0]) == _count_in(api_store, graphs)
-    assert _count_in(api_store, graphs) < len(api_store)
+    assert int(bindings(response.content, "n")[0]) == _count_in(store, graphs)
+    assert _count_in(store, graphs) < len(store)
 
 
-def test_query_dataset_default_graphs_post(client: TestClient, api_store: EmbeddedStore) -> None:
-    graph = _graphs(api_store)[0]
+def test_query_dataset_default_graphs_post(client: TestClient, store: EmbeddedStore) -> None:
+    graph = _graphs(store)[0]
     body = f"query={COUNT}&default-graph-uri={graph}"
     response = client.post("/sparql", content=body, headers=FORM)
-    assert int(bindings(response.content, "n")[0]) == _count_in(api_store, [graph])
+    assert int(bindings(response.content, "n")[0]) == _count_in(store, [graph])
 
 
-def test_query_dataset_named_graphs_get(client: TestClient, api_store: EmbeddedStore) -> None:
-    graph = _graphs(api_store)[-1]
+def test_query_dataset_named_graphs_get(client: TestClient, store: EmbeddedStore) -> None:
+    graph = _graphs(store)[-1]
     query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
     response = client.get("/sparql", params={"query": query, "named-graph-uri": graph})
     assert bindings(response.content, "g") == [graph]
 
 
-def test_query_dataset_named_graphs_post_direct(client: TestClient, api_store: EmbeddedStore) -> None:
-    first, second = _graphs(api_store)[:2]
+def test_query_dataset_named_graphs_post_direct(client: TestClient, store: EmbeddedStore) -> None:
+    first, second = _graphs(store)[:2]
     query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
     response = client.post(f"/sparql?named-graph-uri={first}&named-graph-uri={second}",
                            content=query.encode(), headers=DIRECT)
     assert bindings(response.content, "g") == [first, second]
 
 
-def test_query_dataset_full(client: TestClient, api_store: EmbeddedStore) -> None:
-    first, second = _graphs(api_store)[:2]
+def test_query_dataset_full(client: TestClient, store: EmbeddedStore) -> None:
+    first, second = _graphs(store)[:2]
     query = "SELECT (COUNT(*) AS ?n) ?g WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } GROUP BY ?g"
     response = client.get("/sparql", params={"query": query, "default-graph-uri": first, "named-graph-uri": second})
     counts = {b.get("g", {}).get("value"): int(b["n"]["value"])
               for b in json.loads(response.content)["results"]["bindings"]}
-    assert counts == {None: _count_in(api_store, [first]), second: _count_in(api_store, [second])}
+    assert counts == {None: _count_in(store, [first]), second: _count_in(store, [second])}
 
 
 @pytest.mark.parametrize(("query", "accept", "media"), [
@@ -151,10 +151,10 @@ def test_negotiation_honours_q_values(client: TestClient, accept: str, media: st
     assert response.headers["content-type"].split(";")[0] == media
 
 
-def test_csv_results_are_utf8_with_swedish_labels(client: TestClient, api_store: EmbeddedStore) -> None:
+def test_csv_results_are_utf8_with_swedish_labels(client: TestClient, store: EmbeddedStore) -> None:
     query = f'SELECT ?l WHERE {{ ?a a <{KG}Agency> ; <http://www.w3.org/2004/02/skos/core#prefLabel> ?l ' \
             'FILTER(LANG(?l) = "sv") } ORDER BY ?l'
-    expected = [t.value for t in api_store.query(query).column("l")]  # type: ignore[union-attr]
+    expected = [t.value for t in store.query(query).column("l")]  # type: ignore[union-attr]
     response = client.get("/sparql", params={"query": query}, headers={"accept": "text/csv"})
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
     assert [r[0] for r in rows[1:]] == expected
@@ -234,13 +234,13 @@ def test_bad_query_missing(client: TestClient) -> None:
     "LOAD <http://example.org/data.ttl>",
     "CLEAR ALL",
 ])
-def test_updates_are_refused(client: TestClient, api_store: EmbeddedStore, text: str) -> None:
-    before = len(api_store)
+def test_updates_are_refused(client: TestClient, store: EmbeddedStore, text: str) -> None:
+    before = len(store)
     for response in (client.get("/sparql", params={"query": text}),
                      client.post("/sparql", content=text.encode(), headers=DIRECT)):
         assert response.status_code == 403
         assert "read-only" in response.json()["message"]
-    assert len(api_store) == before
+    assert len(store) == before
 
 
 def test_bad_update_get(client: TestClient) -> None:
@@ -272,7 +272,7 @@ def test_bad_graph_iri(client: TestClient) -> None:
 
 # --- service description ------------------------------------------------------------------
 
-def test_service_description_at_endpoint_root(client: TestClient, api_store: EmbeddedStore) -> None:
+def test_service_description_at_endpoint_root(client: TestClient, store: EmbeddedStore) -> None:
     response = client.get("/sparql", headers={"accept": "text/turtle"})
     assert response.status_code == 200
     graph = ox.Store()
@@ -281,7 +281,7 @@ def test_service_description_at_endpoint_root(client: TestClient, api_store: Emb
     assert graph.query(f"ASK {{ ?s a <{sd}Service> ; <{sd}endpoint> <http://testserver/sparql> ;"
                        f" <{sd}supportedLanguage> <{sd}SPARQL11Query> ;"
                        f" <{sd}resultFormat> <http://www.w3.org/ns/formats/SPARQL_Results_TSV> }}")
-    triples = api_store.query("SELECT ?n WHERE { GRAPH <https://w3id.org/mmr-kg/graph/meta> "
+    triples = store.query("SELECT ?n WHERE { GRAPH <https://w3id.org/mmr-kg/graph/meta> "
                               "{ <https://w3id.org/mmr-kg/id/dataset> <http://rdfs.org/ns/void#triples> ?n } }")
     served = graph.query("SELECT ?n WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> ; "
                          "<http://rdfs.org/ns/void#triples> ?n }")
@@ -299,9 +299,9 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
 
 
 @pytest.fixture(scope="module")
-def strict_client(api_store: EmbeddedStore, settings: Settings) -> Iterator[TestClient]:
+def strict_client(store: EmbeddedStore, settings: Settings) -> Iterator[TestClient]:
     tight = dataclasses.replace(settings, query_timeout_s=0.3, query_row_limit=20)
-    with TestClient(create_app(api_store, tight), raise_server_exceptions=False) as test_client:
+    with TestClient(create_app(store, tight), raise_server_exceptions=False) as test_client:
         yield test_client
 
 

@@ -487,7 +487,6 @@ def expectation_cases() -> list[object]:
     for name, (param_sets, _) in EXPECTED.items():
         for params in param_sets:
             for lang in LANGS:
-                key = "&".join(f"{k}={v}" for k, v in params.items())
                 pid = f"{name}-{lang}-" + ("-".join(f"{k}={v.removeprefix('kgid:')}" for k, v in params.items()) or "default")
                 cases.append(pytest.param(name, params, lang, id=pid))
     return cases

@@ -36,19 +36,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from graph.api import create_app
     from graph.api.server import base_url, listen, serve
-    from graph.build import load_built_graph
-    from graph.store import EmbeddedStore, GraphStore
 
     settings = default_settings()
-    store: GraphStore
-    if args.endpoint:
-        from graph.remote import RemoteStore
-        store = RemoteStore(args.endpoint)
-        source = args.endpoint
-    elif args.graph.exists():
-        store, source = EmbeddedStore(load_built_graph(args.graph)), str(args.graph)
-    else:
-        store, source = EmbeddedStore(build_graph(settings).store), "sources (built in memory)"
+    store, source = open_store(args.endpoint, args.graph, timeout_s=settings.query_timeout_s)
     app = create_app(store, settings)
     sock = listen(args.host, args.port)
     url = base_url(sock)
@@ -62,8 +52,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 DEFAULT_GRAPH_FILE = Path("dist/graph.nq")
 
 
-def open_store(endpoint: str | None, graph_file: Path | None, timeout_s: float) -> GraphStore:
-    """Return the store a reading command works on.
+def open_store(endpoint: str | None, graph_file: Path | None, timeout_s: float) -> tuple[GraphStore, str]:
+    """Return the store a reading command works on, and a few words saying what it is.
 
     ``endpoint`` wins; else ``graph_file`` (or ``dist/graph.nq`` when it exists); else the
     graph is built in memory from the shipped sources.
@@ -72,13 +62,13 @@ def open_store(endpoint: str | None, graph_file: Path | None, timeout_s: float) 
         BuildError: ``graph_file`` was given but cannot be loaded.
     """
     if endpoint:
-        return RemoteStore(endpoint, timeout_s=timeout_s)
+        return RemoteStore(endpoint, timeout_s=timeout_s), endpoint
     path = graph_file or DEFAULT_GRAPH_FILE
     if graph_file is not None or path.exists():
         log.info("querying %s", path)
-        return EmbeddedStore(load_built_graph(path))
+        return EmbeddedStore(load_built_graph(path)), str(path)
     log.info("no %s; building the graph in memory from the shipped sources", path)
-    return EmbeddedStore(build_graph(default_settings()).store)
+    return EmbeddedStore(build_graph(default_settings()).store), "the shipped sources (built in memory)"
 
 
 def _parse_params(items: Sequence[str]) -> dict[str, str]:
@@ -133,7 +123,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
                              f"{', '.join(catalogue)}.")
         spec = catalogue[args.name]
         bindings = bind_parameters(spec, raw, args.lang or LANGUAGES[0])
-    store = open_store(args.endpoint, args.graph, args.timeout)
+    store, _ = open_store(args.endpoint, args.graph, args.timeout)
     try:
         result = store.query(spec.text, bindings, timeout_s=args.timeout)
     except QueryError as exc:
@@ -216,7 +206,7 @@ def _cmd_export_network(args: argparse.Namespace) -> int:
     from graph.network import build_network, summarise_network
     from graph.network_export import network_format
 
-    store = open_store(None, args.graph, timeout_s=60.0)
+    store, _ = open_store(None, args.graph, timeout_s=60.0)
     writer = network_format(args.format)
     graph = build_network(store, args.projection, args.lang)
     body = writer.write(graph)
@@ -283,7 +273,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
     from graph.coverage import compute_coverage
 
-    store = open_store(args.endpoint, args.graph, timeout_s=60.0)
+    store, _ = open_store(args.endpoint, args.graph, timeout_s=60.0)
     table = compute_coverage(store, default_settings(), args.lang)
     if args.format == "json":
         print(json.dumps(table.as_dict(), ensure_ascii=False, indent=2))
@@ -374,8 +364,9 @@ def make_parser() -> argparse.ArgumentParser:
                            description="Start the HTTP API on HOST:PORT and print its address. Serves "
                                        "--graph if it exists, else builds the sources in memory; with "
                                        "--endpoint, serves a remote SPARQL endpoint's graph instead.")
-    serve.add_argument("--graph", type=Path, default=Path("dist/graph.nq"), metavar="FILE",
-                       help="built graph to serve (default: dist/graph.nq)")
+    serve.add_argument("--graph", type=Path, metavar="FILE",
+                       help=f"built graph to serve (default: {DEFAULT_GRAPH_FILE} if it exists, else the "
+                            "sources built in memory)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     serve.add_argument("--endpoint", metavar="URL", help="serve this SPARQL endpoint's graph instead")

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
-from graph.errors import QueryError, QueryLimitExceeded, QueryRefused
+from graph.errors import QueryError, QueryLimitExceeded
 from graph.sparql_text import Term, inline_bindings, refuse_unsafe
 
 ResultKind = TypingLiteral["select", "ask", "graph"]
