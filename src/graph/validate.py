@@ -134,13 +134,8 @@ def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.No
 
 def store_to_rdflib(store: ox.Store) -> rdflib.Graph:
     """Return the union of every graph in ``store`` as one rdflib graph (pySHACL's input)."""
-    graph = rdflib.Graph()
-    data = ox.serialize(store, format=ox.RdfFormat.N_QUADS)
-    dataset = rdflib.Dataset()
-    dataset.parse(data=data, format="nquads")
-    for s, p, o, _ in dataset.quads((None, None, None, None)):
-        graph.add((s, p, o))
-    return graph
+    triples = (ox.Triple(q.subject, q.predicate, q.object) for q in store)
+    return rdflib.Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
 
 
 def validate_store(store: ox.Store, settings: Settings) -> ValidationReport:
