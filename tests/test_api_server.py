@@ -7,25 +7,24 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from api_support import KGID
-from graph.build import BuiltGraph, write_graph
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 
 
-@pytest.fixture(scope="module")
-def served(built: BuiltGraph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Run ``kg serve --port 0`` over the test graph; yield the base URL it prints."""
-    out = tmp_path_factory.mktemp("serve")
-    write_graph(built, out)
-    process = subprocess.Popen([sys.executable, "-m", "graph", "serve", "--graph", str(out / "graph.nq"),
-                                "--host", "127.0.0.1", "--port", "0"],
+@contextmanager
+def kg_serve(graph_file: Path, *options: str) -> Iterator[str]:
+    """Run ``kg serve --port 0 OPTIONS`` on ``graph_file``; yield the base URL it prints."""
+    process = subprocess.Popen([sys.executable, "-m", "graph", "serve", "--graph", str(graph_file),
+                                "--host", "127.0.0.1", "--port", "0", *options],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
@@ -38,7 +37,6 @@ def served(built: BuiltGraph, tmp_path_factory: pytest.TempPathFactory) -> Itera
                 httpx.get(base + "/health", timeout=1.0)
                 break
             except httpx.TransportError:
-                import time
                 time.sleep(0.05)
         yield base
     finally:
@@ -46,6 +44,22 @@ def served(built: BuiltGraph, tmp_path_factory: pytest.TempPathFactory) -> Itera
         process.wait(timeout=10)
 
 
+@pytest.fixture(scope="module")
+def served(built_files: Path) -> Iterator[str]:
+    """A ``kg serve`` process over the shipped graph."""
+    with kg_serve(built_files / "graph.nq") as base:
+        yield base
+
+
+@pytest.mark.server
+def test_limits_come_from_the_command_line(built_files: Path) -> None:
+    with kg_serve(built_files / "graph.nq", "--max-results", "5", "--query-timeout", "3") as base:
+        accept = {"accept": "application/sparql-results+json"}
+        over = httpx.get(base + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 6"}, headers=accept)
+        assert over.status_code == 400
+        assert "more than 5 results" in over.json()["message"]
+        under = httpx.get(base + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 5"}, headers=accept)
+        assert under.status_code == 200 and len(under.json()["results"]["bindings"]) == 5
 
 
 @pytest.mark.server

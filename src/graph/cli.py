@@ -37,7 +37,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from graph.api import create_app
     from graph.api.server import base_url, listen, serve
 
-    settings = default_settings()
+    settings = default_settings(query_timeout_s=args.query_timeout, query_row_limit=args.max_results)
     store, source = open_store(args.endpoint, args.graph, timeout_s=settings.query_timeout_s)
     app = create_app(store, settings)
     sock = listen(args.host, args.port)
@@ -370,6 +370,13 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     serve.add_argument("--endpoint", metavar="URL", help="serve this SPARQL endpoint's graph instead")
+    limits = default_settings()
+    serve.add_argument("--query-timeout", type=float, default=limits.query_timeout_s, metavar="S",
+                       help=f"seconds a query may run before it is answered with 503 "
+                            f"(default: {limits.query_timeout_s:g})")
+    serve.add_argument("--max-results", type=int, default=limits.query_row_limit, metavar="N",
+                       help=f"rows or triples a query may return before it is refused with 400 "
+                            f"(default: {limits.query_row_limit})")
     serve.set_defaults(func=_cmd_serve)
     return parser
 
