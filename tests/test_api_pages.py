@@ -109,3 +109,13 @@ def test_validate_json_and_html(client: TestClient) -> None:
 
 def test_report_page(client: TestClient) -> None:
     assert client.get("/report", headers=HTML).status_code == 200
+
+
+@pytest.mark.parametrize("iri", ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "JAVASCRIPT:alert(1)"])
+def test_query_page_never_links_to_a_script_iri(client: TestClient, iri: str) -> None:
+    # Found in review: an IRI made by the query itself was written into href as it was.
+    response = client.get("/query", params={"query": f'SELECT ?x {{ BIND(IRI("{iri}") AS ?x) }}'}, headers=HTML)
+    assert response.status_code == 200
+    assert f'href="{iri}' not in response.text and "href=\"javascript" not in response.text.lower()
+    if iri.lower().startswith("javascript"):
+        assert "/resource?iri=javascript%3aalert" in response.text.lower()

@@ -114,3 +114,26 @@ def test_keywords_inside_strings_iris_comments_or_names_are_not_refused(sparql: 
 def test_tokens_skip_comments_and_keep_strings_whole() -> None:
     assert [t.kind for t in tokens('SELECT ?s # "x"\n{ ?s ?p "a b" }')] == [
         "word", "var", "open", "var", "var", "string", "close"]
+
+
+@pytest.mark.parametrize("sparql", [
+    # escapes that a naive tokenizer reads as the start of a comment (found in review)
+    'SELECT * { BIND(<http://x/\\u0041#> AS ?z) SERVICE SILENT <http://127.0.0.1:9/> { ?s ?p ?o } }',
+    'PREFIX ex: <http://x/>\nSELECT * { ?s ex:a\\#b ?o SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }',
+    'SELECT * { ?s ?p "a\\"# " SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }',
+    'SELECT * { ?s ?p ?o } # comment\nSELECT',  # unparseable text that mentions no service is left to the store
+])
+def test_escapes_cannot_hide_a_service_call(sparql: str) -> None:
+    if "SERVICE" in sparql:
+        with pytest.raises(QueryRefused):
+            refuse_unsafe(sparql)
+    else:
+        refuse_unsafe(sparql)
+
+
+def test_a_service_call_is_refused_even_where_the_tokenizer_is_fooled(monkeypatch: pytest.MonkeyPatch) -> None:
+    import graph.sparql_text as text
+    monkeypatch.setattr(text, "tokens", lambda sparql: iter(()))  # a tokenizer that sees nothing
+    with pytest.raises(QueryRefused):
+        text.refuse_unsafe("SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+    text.refuse_unsafe("PREFIX sd: <http://www.w3.org/ns/sparql-service-description#> SELECT * { ?s a sd:Service }")

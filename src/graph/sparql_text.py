@@ -21,9 +21,9 @@ _TOKEN_RE = re.compile(r"""
     (?P<comment>\#[^\n]*)
   | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
                |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
   | (?P<var>[?$][A-Za-z_][A-Za-z0-9_]*)
-  | (?P<word>[A-Za-z_][\w-]*(?::[\w.:%-]*)?|:[\w.:%-]*)
+  | (?P<word>[A-Za-z_][\w-]*(?::(?:[\w.:%-]|\\[_~.!$&'()*+,;=/?\#@%-])*)?|:(?:[\w.:%-]|\\[_~.!$&'()*+,;=/?\#@%-])*)
   | (?P<open>\{)
   | (?P<close>\})
   | (?P<space>\s+)
@@ -67,9 +67,39 @@ def refuse_unsafe(sparql: str) -> None:
     if first in UPDATE_OPERATIONS:
         raise QueryRefused(f"{first} is a SPARQL Update operation; this graph is read-only. "
                            "Send a SELECT, ASK, CONSTRUCT or DESCRIBE query.")
-    if "SERVICE" in words:
+    if "SERVICE" in words or (_SERVICE_TEXT.search(sparql) and _algebra_may_call_services(sparql)):
         raise QueryRefused("SERVICE calls are not allowed: this graph answers from its own data only "
                            "and never contacts other hosts.")
+
+
+_SERVICE_TEXT = re.compile("service", re.IGNORECASE)
+
+
+def _algebra_may_call_services(sparql: str) -> bool:
+    """Whether a query whose text mentions "service" has a SERVICE pattern, by rdflib's parser.
+
+    A second opinion that does not depend on :func:`tokens`: escapes cannot spell the keyword,
+    so a SERVICE clause always leaves "service" in the raw text. A query rdflib cannot parse
+    counts as calling out (it is refused rather than risked).
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    try:
+        algebra = translateQuery(parseQuery(sparql)).algebra
+    except (ParseException, ValueError, TypeError, KeyError, AttributeError):
+        return True
+
+    def has_service(node: object) -> bool:
+        if isinstance(node, CompValue):
+            return node.name == "ServiceGraphPattern" or any(has_service(v) for v in node.values())
+        if isinstance(node, (list, tuple)):
+            return any(has_service(v) for v in node)
+        return False
+
+    return has_service(algebra)
 
 
 def _after_prologue(sparql: str) -> Iterator[str]:

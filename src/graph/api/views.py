@@ -113,7 +113,10 @@ def _view(term: Term | None, labels: dict[str, str]) -> TermView | None:
     ours = iri.startswith(KGID) or iri.startswith(PREFIXES["kg"])
     if ours or iri in labels:
         return TermView(labels.get(iri) or compact(iri), link_for(iri))
-    return TermView(compact(iri), iri, external=True)
+    if iri.lower().startswith(("http://", "https://")):
+        return TermView(compact(iri), iri, external=True)
+    # Any other scheme (javascript:, data:, …) is never a link target: it is shown via /resource.
+    return TermView(compact(iri), link_for(iri))
 
 
 _OUT = "SELECT ?p ?o WHERE { ?s ?p ?o } ORDER BY STR(?p) STR(?o)"
