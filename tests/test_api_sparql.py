@@ -331,3 +331,47 @@ def test_time_limit_answers_503_and_keeps_serving(strict_client: TestClient) -> 
     assert response.headers["retry-after"]
     assert elapsed < 2.0
     assert answers["health"] < 0.5
+
+
+def test_runaway_queries_fill_only_the_adhoc_pool(strict_client: TestClient) -> None:
+    # Found in review: pyoxigraph cannot cancel a query, so runaway queries kept their workers
+    # after the 503 and, with one shared pool, could starve every route. Two slow queries
+    # (1-2 s of work each, 0.3 s limit) now fill only the two ad-hoc slots.
+    slow_answers: list[int] = []
+    runners = [threading.Thread(target=lambda: slow_answers.append(
+        strict_client.get("/sparql", params={"query": SLOW}).status_code)) for _ in range(2)]
+    for runner in runners:
+        runner.start()
+    for runner in runners:
+        runner.join()
+    assert slow_answers == [503, 503]
+    busy = strict_client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
+    assert busy.status_code == 503 and "busy" in busy.json()["message"]
+    assert strict_client.get("/health").status_code == 200
+    assert strict_client.get("/queries/council-chairs").status_code == 200
+    deadline = time.monotonic() + 30
+    while strict_client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code != 200:
+        assert time.monotonic() < deadline, "the ad-hoc slots were never released"
+        time.sleep(0.1)
+
+
+def test_oversized_body_is_413(client: TestClient) -> None:
+    body = b"ASK { ?s ?p ?o } #" + b"x" * 1_000_001
+    response = client.post("/sparql", content=body, headers={"content-type": "application/sparql-query"})
+    assert response.status_code == 413
+    assert "larger than" in response.json()["message"]
+
+
+@pytest.mark.parametrize(("path", "params"), [
+    ("/sparql", {"query": "ASK { ?s ?p ?o }", "default-graph-uri": "http://x/%zz"}),
+    ("/queries/agency-touchpoints", {"agency": "https://x/%zz"}),
+])
+def test_malformed_iris_are_4xx_not_500(client: TestClient, path: str, params: dict[str, str]) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code in (400, 422)
+    assert "IRI" in response.json()["message"]
+
+
+def test_head_is_not_advertised_when_refusing_a_method(client: TestClient) -> None:
+    response = client.put("/sparql?query=ASK%7B%7D")
+    assert response.status_code == 405 and response.headers["allow"] == "GET, POST"

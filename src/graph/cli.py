@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from graph.build import build_graph, load_built_graph, write_graph
@@ -339,6 +339,19 @@ def _add_quality_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
 # --- end of kg validate / kg coverage / kg summary ---------------------------------------------
 
 
+def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    """An argparse type: a number of ``kind`` greater than zero."""
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be greater than 0, not {text}")
+        return value
+    return parse
+
+
 def make_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``kg`` with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -371,10 +384,10 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     serve.add_argument("--endpoint", metavar="URL", help="serve this SPARQL endpoint's graph instead")
     limits = default_settings()
-    serve.add_argument("--query-timeout", type=float, default=limits.query_timeout_s, metavar="S",
+    serve.add_argument("--query-timeout", type=_positive(float), default=limits.query_timeout_s, metavar="S",
                        help=f"seconds a query may run before it is answered with 503 "
                             f"(default: {limits.query_timeout_s:g})")
-    serve.add_argument("--max-results", type=int, default=limits.query_row_limit, metavar="N",
+    serve.add_argument("--max-results", type=_positive(int), default=limits.query_row_limit, metavar="N",
                        help=f"rows or triples a query may return before it is refused with 400 "
                             f"(default: {limits.query_row_limit})")
     serve.set_defaults(func=_cmd_serve)
@@ -391,4 +404,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except GraphError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot use{where}: {exc.strerror or exc}. Check the path and its folder.", file=sys.stderr)
         return EXIT_USAGE

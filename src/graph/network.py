@@ -9,8 +9,9 @@ Each projection is a SPARQL file in ``queries/network/`` whose header says how t
     #+ left: [agency]                       # optional: draw in two columns, these types on the left
     #+ columns: [source, target, weight, kinds]
 
-Rows give ``?source ?target ?weight`` and edge attributes; a query that uses labels projects
-``?lang`` (pyoxigraph substitutes only projected variables). ``queries/network/nodes.rq`` gives
+Rows give ``?source ?target ?weight`` and edge attributes; a query that uses labels reads
+``?lang`` (bound like every parameter, see :func:`graph.sparql_text.inline_bindings`; a projected
+``?lang`` column is dropped). ``queries/network/nodes.rq`` gives
 every node's label (in the chosen language), type and notation. Node ids are IRIs. Every
 attribute is a ``str``, ``int`` or ``float`` and every node (edge) has the same keys, so each
 export format can hold them.
@@ -29,6 +30,7 @@ import pyoxigraph as ox
 from graph.config import default_settings
 from graph.errors import GraphError
 from graph.queries import LANGUAGES, QuerySpec, load_query
+from graph.sparql_text import tokens
 from graph.store import GraphStore, Term
 
 log = logging.getLogger(__name__)
@@ -148,7 +150,8 @@ def _node_table(store: GraphStore, bindings: dict[str, Term],
 
 def _run(store: GraphStore, spec: QuerySpec, bindings: dict[str, Term]) -> list[dict[str, Term | None]]:
     """Run ``spec`` with the bindings its text uses, and drop ``?lang`` from the rows."""
-    used = {name: term for name, term in bindings.items() if f"?{name}" in spec.text}
+    mentioned = {t.text[1:] for t in tokens(spec.text) if t.kind == "var"}
+    used = {name: term for name, term in bindings.items() if name in mentioned}
     rows = list(store.query(spec.text, used).records())
     for row in rows:
         row.pop("lang", None)
@@ -212,7 +215,7 @@ def _local_name(iri: str) -> str:
 def add_measures(graph: nx.Graph) -> None:
     """Compute the :data:`MEASURES` into node attributes and name the methods in graph attributes.
 
-    Degree, betweenness, PageRank and communities are computed on the undirected view.
+    Degree, betweenness, eigenvector centrality and communities are computed on the undirected view.
     Communities are numbered from 0, largest first.
     """
     undirected = graph.to_undirected(as_view=True) if graph.is_directed() else graph

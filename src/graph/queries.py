@@ -147,7 +147,7 @@ def parse_term(param: ParamSpec, raw: str) -> Term:
     """Turn a raw string into the RDF term for ``param`` (see :meth:`ParamSpec.to_term`)."""
     value = raw.strip()
     if param.type == "iri":
-        return ox.NamedNode(expand_iri(param.name, value))
+        return named_node(param.name, expand_iri(param.name, value))
     if param.type == "date":
         if value == "today":
             value = dt.date.today().isoformat()
@@ -166,6 +166,19 @@ def parse_term(param: ParamSpec, raw: str) -> Term:
         raise QueryError(f"parameter '{param.name}' must be one of {', '.join(param.values)}, not {raw!r}.",
                          parameter=param.name)
     return ox.Literal(raw)
+
+
+def named_node(name: str, iri: str) -> ox.NamedNode:
+    """Return ``iri`` as a pyoxigraph IRI term.
+
+    Raises:
+        QueryError: pyoxigraph does not accept it as an IRI (bad percent-escape, bad host, …);
+            the message names the parameter ``name``.
+    """
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:
+        raise QueryError(f"parameter '{name}' is not a valid IRI: {exc}.", parameter=name) from None
 
 
 def expand_iri(name: str, value: str) -> str:

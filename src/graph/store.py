@@ -108,7 +108,7 @@ class EmbeddedStore:
             kwargs["default_graph"] = default_graph
         if named_graphs is not None:
             kwargs["named_graphs"] = named_graphs
-        deadline = time.monotonic() + timeout_s if timeout_s else None
+        deadline = time.monotonic() + timeout_s if timeout_s is not None else None
         try:
             answer = self.store.query(sparql, custom_functions=None, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as exc:

@@ -158,7 +158,7 @@ def _endpoint(spec: QuerySpec, max_limit: int) -> Callable[..., Awaitable[Respon
         inspect.Parameter("lang", inspect.Parameter.KEYWORD_ONLY, annotation=Literal["sv", "en"],
                           default=Query("sv", description="language of labels")),
         inspect.Parameter("limit", inspect.Parameter.KEYWORD_ONLY, annotation=int,
-                          default=Query(DEFAULT_LIMIT, ge=0, le=max_limit, description="rows per page")),
+                          default=Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="rows per page")),
         inspect.Parameter("offset", inspect.Parameter.KEYWORD_ONLY, annotation=int,
                           default=Query(0, ge=0, le=max_limit, description="rows to skip (stable order)")),
     ]

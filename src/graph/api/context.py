@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,18 +29,25 @@ GRACE_S = 0.5
 class ApiContext:
     """The state shared by all requests of one app.
 
-    Queries run in a bounded thread pool: pyoxigraph releases the GIL while it
+    Queries run in bounded thread pools: pyoxigraph releases the GIL while it
     evaluates, so one slow query does not stop the event loop or other queries.
     A query past its time limit is answered with 503; its worker finishes in the
-    background (pyoxigraph cannot cancel a query), which the pool size bounds.
+    background (pyoxigraph cannot cancel a query). Ad-hoc SPARQL from requests runs
+    in its own small pool (``adhoc_workers``): runaway queries can fill only that
+    pool, so pages, the catalogue and ``/health`` keep answering; when it is full a
+    new ad-hoc query is answered 503 at once instead of waiting.
     """
 
     store: GraphStore
     settings: Settings
     catalogue: Mapping[str, QuerySpec]
     workers: int = 8
+    adhoc_workers: int = 2
     cache: dict[str, object] = field(default_factory=dict)
     _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _adhoc_executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _adhoc_running: int = field(default=0, init=False, repr=False)
+    _adhoc_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def executor(self) -> ThreadPoolExecutor:
@@ -54,25 +62,47 @@ class ApiContext:
         inner = getattr(self.store, "store", None)
         return inner if isinstance(inner, ox.Store) else None
 
-    async def run(self, func: Callable[..., T], *args: object, **kwargs: object) -> T:
-        """Run ``func`` in the worker pool under the time limit.
+    @property
+    def adhoc_executor(self) -> ThreadPoolExecutor:
+        """The small pool for ad-hoc SPARQL from requests."""
+        if self._adhoc_executor is None:
+            self._adhoc_executor = ThreadPoolExecutor(max_workers=self.adhoc_workers, thread_name_prefix="kg-adhoc")
+        return self._adhoc_executor
+
+    async def run(self, func: Callable[..., T], *args: object, adhoc: bool = False, **kwargs: object) -> T:
+        """Run ``func`` in a worker pool (the ad-hoc one when ``adhoc``) under the time limit.
 
         Raises:
-            QueryLimitExceeded: the call did not finish within ``query_timeout_s``.
+            QueryLimitExceeded: the call did not finish within ``query_timeout_s`` (reason
+                ``time``), or every ad-hoc worker is still busy (reason ``busy``).
         """
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.executor, _in_worker, functools.partial(func, *args, **kwargs))
-        timeout = self.settings.query_timeout_s + GRACE_S
+        call = functools.partial(_in_worker, functools.partial(func, *args, **kwargs))
+        if adhoc:
+            with self._adhoc_lock:
+                if self._adhoc_running >= self.adhoc_workers:
+                    raise QueryLimitExceeded(
+                        "the server is still busy with earlier long-running queries. Try again shortly, "
+                        "or narrow the query.", reason="busy")
+                self._adhoc_running += 1
+            submitted = self.adhoc_executor.submit(call)
+            submitted.add_done_callback(self._release_adhoc_slot)
+        else:
+            submitted = self.executor.submit(call)
         try:
-            return await asyncio.wait_for(future, timeout)
+            return await asyncio.wait_for(asyncio.wrap_future(submitted), self.settings.query_timeout_s + GRACE_S)
         except TimeoutError:
             raise QueryLimitExceeded(
                 f"the query ran past its time limit of {self.settings.query_timeout_s:g} s; its answer was "
                 "abandoned. Narrow it, or add LIMIT.", reason="time") from None
 
+    def _release_adhoc_slot(self, _: object) -> None:
+        with self._adhoc_lock:
+            self._adhoc_running -= 1
+
     async def query(self, sparql: str, bindings: Mapping[str, Term] | None = None, *,
-                    row_limit: int | None | bool = True, **dataset: list[ox.NamedNode]) -> QueryResult:
-        """Run ``sparql`` on the store under the configured limits.
+                    row_limit: int | None | bool = True, adhoc: bool = False,
+                    **dataset: list[ox.NamedNode]) -> QueryResult:
+        """Run ``sparql`` on the store under the configured limits (``adhoc``: text from a request).
 
         ``row_limit=True`` applies ``query_row_limit``; ``None`` lifts it (dumps).
         ``dataset`` may hold ``default_graph`` and ``named_graphs`` (protocol parameters).
@@ -83,7 +113,7 @@ class ApiContext:
             from graph.api.errors import ApiError
             raise ApiError(400, "default-graph-uri and named-graph-uri are not supported when serving a "
                                 "remote endpoint; use FROM / FROM NAMED in the query instead.")
-        return await self.run(self.store.query, sparql, bindings,
+        return await self.run(self.store.query, sparql, bindings, adhoc=adhoc,
                               timeout_s=self.settings.query_timeout_s, row_limit=limit, **kwargs)
 
     @property
@@ -92,10 +122,12 @@ class ApiContext:
         return "default_graph" in inspect.signature(self.store.query).parameters
 
     def close(self) -> None:
-        """Stop the worker pool; running queries finish in the background. The next query starts a new one."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        """Stop the worker pools; running queries finish in the background. The next query starts new ones."""
+        for name in ("_executor", "_adhoc_executor"):
+            pool = getattr(self, name)
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+                setattr(self, name, None)
 
 
 def _in_worker(call: Callable[[], T]) -> T:

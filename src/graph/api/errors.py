@@ -46,7 +46,7 @@ _REASONS = {400: "BadRequest", 404: "NotFound", 405: "MethodNotAllowed", 406: "N
 def status_for(exc: GraphError) -> int:
     """Return the HTTP status for a library error."""
     if isinstance(exc, QueryLimitExceeded):
-        return 503 if exc.reason == "time" else 400
+        return 400 if exc.reason == "rows" else 503
     if isinstance(exc, QueryRefused):
         return 403
     if isinstance(exc, QueryError):

@@ -75,7 +75,7 @@ async def query_page(request: Request, query: str | None = Query(None, descripti
     status = 200
     if query is not None and query.strip():
         try:
-            result = await ctx.query(query)
+            result = await ctx.query(query, adhoc=True)
         except GraphError as exc:
             error, status = f"{type(exc).__name__}: {exc}", status_for(exc)
         if result is not None and result.kind == "select":

@@ -13,7 +13,8 @@ from graph.api import render
 from graph.api.context import ApiContext, get_context
 from graph.api.errors import ApiError, ErrorBody
 from graph.api.negotiate import prefers_html
-from graph.errors import QueryRefused
+from graph.errors import QueryError, QueryRefused
+from graph.queries import named_node
 from graph.store import QueryResult
 
 router = APIRouter(tags=["sparql"])
@@ -45,6 +46,22 @@ _PARAMS = [
 ]
 
 
+#: The largest POST body read (a query text, form-encoded or not); larger ones get 413.
+MAX_BODY_BYTES = 1_000_000
+
+
+async def _read_body(request: Request) -> bytes:
+    """Read the request body, stopping with 413 past :data:`MAX_BODY_BYTES`."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise ApiError(413, f"the request body is larger than {MAX_BODY_BYTES:,} bytes; a SPARQL query "
+                                "should be far smaller.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _decode(body: bytes, what: str) -> str:
     try:
         return body.decode("utf-8")
@@ -67,7 +84,7 @@ async def protocol_parameters(request: Request) -> list[tuple[str, str]] | None:
     charset = re.search(r"charset\s*=\s*\"?([\w-]+)", rest, re.IGNORECASE)
     if charset and charset.group(1).lower() not in ("utf-8", "utf8"):
         raise ApiError(415, f"the body is {charset.group(1)}; this endpoint reads UTF-8 only.")
-    body = await request.body()
+    body = await _read_body(request)
     if media == FORM:
         return url_params + parse_qsl(_decode(body, "form body"), keep_blank_values=True)
     if media == DIRECT:
@@ -85,7 +102,10 @@ def _graphs(params: list[tuple[str, str]], name: str) -> list[ox.NamedNode]:
         if key == name:
             if not _IRI_RE.match(value):
                 raise ApiError(400, f"{name} must be an absolute IRI, not {value!r}.", parameter=name)
-            graphs.append(ox.NamedNode(value))
+            try:
+                graphs.append(named_node(name, value))
+            except QueryError as exc:
+                raise ApiError(400, str(exc), parameter=name) from None
     return graphs
 
 
@@ -108,7 +128,7 @@ async def run_protocol_query(ctx: ApiContext, params: list[tuple[str, str]]) -> 
     sparql = queries[0]
     if not sparql.strip():
         raise ApiError(400, "the query is empty.", parameter="query")
-    return await ctx.query(sparql, default_graph=_graphs(params, "default-graph-uri"),
+    return await ctx.query(sparql, adhoc=True, default_graph=_graphs(params, "default-graph-uri"),
                            named_graphs=_graphs(params, "named-graph-uri"))
 
 
@@ -173,6 +193,10 @@ async def service_description(ctx: ApiContext, endpoint: str) -> QueryResult:
     """Return the SPARQL service description of ``endpoint`` with the dataset's DCAT/VoID record."""
     from graph.namespaces import DATASET_IRI, GRAPH_BASE
     endpoint = endpoint.split("?", 1)[0]
+    try:
+        named_node("Host", endpoint)
+    except QueryError:
+        raise ApiError(400, f"the request's address {endpoint!r} is not a valid IRI; check the Host header.") from None
     text = _SD % {"meta": GRAPH_BASE + "meta", "ds": DATASET_IRI, "base": GRAPH_BASE,
                   "service": str(ox.Literal(endpoint))}
     bindings = {"service": ox.NamedNode(endpoint), "ds": ox.NamedNode(DATASET_IRI),
@@ -188,4 +212,4 @@ async def service_description(ctx: ApiContext, endpoint: str) -> QueryResult:
 async def sparql_wrong_method(request: Request) -> Response:
     """The protocol's query operation is GET or POST only."""
     raise ApiError(405, f"{request.method} is not a SPARQL query operation. Use GET or POST.",
-                   headers={"Allow": "GET, HEAD, POST"})
+                   headers={"Allow": "GET, POST"})
