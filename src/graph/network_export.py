@@ -14,6 +14,7 @@ import logging
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import networkx as nx
 
@@ -119,7 +120,8 @@ def network_format(fmt: str) -> NetworkFormat:
     return FORMATS[fmt]
 
 
-def export_network(store: GraphStore, projection: str, fmt: str, lang: str = "sv") -> tuple[bytes, str]:
+def export_network(store: GraphStore, projection: str, fmt: str, lang: str = "sv", *,
+                   queries_dir: Path | None = None) -> tuple[bytes, str]:
     """Build ``projection`` over ``store`` and serialise it as ``fmt``.
 
     Args:
@@ -129,6 +131,7 @@ def export_network(store: GraphStore, projection: str, fmt: str, lang: str = "sv
         fmt: one of :data:`FORMATS` (``graphml``, ``gexf``, ``cytoscape``, ``json``, ``csv``,
             ``svg``, ``png``, ``html``).
         lang: language of labels, ``sv`` or ``en``.
+        queries_dir: the query folder holding ``network/`` (default: the shipped one).
 
     Returns:
         The file's bytes and its media type.
@@ -144,7 +147,7 @@ def export_network(store: GraphStore, projection: str, fmt: str, lang: str = "sv
         'application/graphml+xml'
     """
     writer = network_format(fmt)
-    graph = build_network(store, projection, lang)
+    graph = build_network(store, projection, lang, queries_dir=queries_dir)
     body = writer.write(graph)
     log.info("exported %s as %s (%d bytes)", projection, fmt, len(body))
     return body, writer.media_type

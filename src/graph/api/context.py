@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import functools
 import inspect
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -20,6 +21,7 @@ from graph.queries import QuerySpec
 from graph.store import GraphStore, QueryResult, Term
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: Extra seconds the worker gets past ``query_timeout_s`` before the request gives up on it.
 GRACE_S = 0.5
@@ -95,6 +97,25 @@ class ApiContext:
                 f"the query ran past its time limit of {self.settings.query_timeout_s:g} s; its answer was "
                 "abandoned. Narrow it, or add LIMIT.", reason="time") from None
 
+    async def cached(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
+        """Return the value cached under ``key``, computing it with ``make`` once.
+
+        Concurrent requests for a value not yet computed share one computation (the graph is
+        read-only, so a value never goes stale). A computation that fails is forgotten, so
+        the next request tries again.
+        """
+        task = self.cache.get(key)
+        if task is None:
+            task = asyncio.ensure_future(make())
+            self.cache[key] = task
+
+            def forget_failure(done: asyncio.Future[T]) -> None:
+                if done.cancelled() or done.exception() is not None:
+                    self.cache.pop(key, None)
+
+            task.add_done_callback(forget_failure)
+        return await asyncio.shield(task)  # type: ignore[arg-type]
+
     def _release_adhoc_slot(self, _: object) -> None:
         with self._adhoc_lock:
             self._adhoc_running -= 1
@@ -134,15 +155,24 @@ def _in_worker(call: Callable[[], T]) -> T:
     """Run ``call``; on error, drop traceback frames here, in the worker thread.
 
     The frames hold pyoxigraph result iterators, which must not be freed on another thread.
+    An unexpected error is logged with its traceback first, since the frames go with it.
     """
     try:
         return call()
     except GraphError as exc:
-        error: BaseException | None = exc
-        while error is not None:
-            error.__traceback__ = None
-            error = error.__cause__ or error.__context__
+        _drop_frames(exc)
         raise
+    except Exception as exc:
+        log.exception("unexpected error in a query worker")
+        _drop_frames(exc)
+        raise
+
+
+def _drop_frames(exc: BaseException) -> None:
+    error: BaseException | None = exc
+    while error is not None:
+        error.__traceback__ = None
+        error = error.__cause__ or error.__context__
 
 
 def get_context(request: Request) -> ApiContext:

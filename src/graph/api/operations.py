@@ -28,38 +28,40 @@ async def dataset_store(ctx: ApiContext) -> ox.Store:
     """Return the whole dataset as a pyoxigraph store (copied once from a remote endpoint)."""
     if ctx.oxigraph_store is not None:
         return ctx.oxigraph_store
-    if "dataset" not in ctx.cache:
+
+    async def copy() -> ox.Store:
         result = await ctx.query(_ALL_QUADS, row_limit=None)
         store = ox.Store()
         store.extend(ox.Quad(s, p, o, g) for g, s, p, o in result.rows)  # type: ignore[arg-type]
-        ctx.cache["dataset"] = store
-    return ctx.cache["dataset"]  # type: ignore[return-value]
+        return store
+
+    return await ctx.cached("dataset", copy)
 
 
 async def dump(ctx: ApiContext, name: str) -> bytes:
     """Return ``graph.nq`` or ``graph.trig`` of the served dataset, in stable order (cached)."""
-    key = "dump:" + name
-    if key not in ctx.cache:
+    async def serialize() -> bytes:
         store = await dataset_store(ctx)
-        ctx.cache[key] = await ctx.run(lambda: serialize_dataset(sorted_quads(store), name))
-    return ctx.cache[key]  # type: ignore[return-value]
+        return await ctx.run(lambda: serialize_dataset(sorted_quads(store), name))
+
+    return await ctx.cached("dump:" + name, serialize)
 
 
 async def validation_report(ctx: ApiContext) -> dict[str, Any]:
     """Run SHACL validation once and return the report as a dict (cached: the graph is read-only)."""
-    if "validation" not in ctx.cache:
+    async def validate() -> dict[str, Any]:
         store = await dataset_store(ctx)
-        report = await ctx.run(validate_store, store, ctx.settings)
-        ctx.cache["validation"] = report.as_dict()
-    return ctx.cache["validation"]  # type: ignore[return-value]
+        return (await ctx.run(validate_store, store, ctx.settings)).as_dict()
+
+    return await ctx.cached("validation", validate)
 
 
 async def coverage_report(ctx: ApiContext, lang: str) -> dict[str, Any]:
     """Return the coverage table as a dict (cached per language)."""
-    key = "coverage:" + lang
-    if key not in ctx.cache:
-        ctx.cache[key] = (await ctx.run(compute_coverage, ctx.store, ctx.settings, lang)).as_dict()
-    return ctx.cache[key]  # type: ignore[return-value]
+    async def compute() -> dict[str, Any]:
+        return (await ctx.run(compute_coverage, ctx.store, ctx.settings, lang)).as_dict()
+
+    return await ctx.cached("coverage:" + lang, compute)
 
 
 @router.get("/validate", summary="SHACL validation report (JSON or HTML)",
@@ -121,13 +123,14 @@ async def export_network_file(projection: str, fmt: str, lang: str = Query("sv",
         raise ApiError(404, f"no projection '{projection}'. Projections: {', '.join(projections)}.")
     if fmt not in NETWORK_FORMATS:
         raise ApiError(404, f"no network format '{fmt}'. Formats: {', '.join(NETWORK_FORMATS)}.")
-    key = f"network:{projection}.{fmt}:{lang}"
-    if key not in ctx.cache:
+    async def export() -> tuple[bytes, str]:
         try:
-            ctx.cache[key] = await ctx.run(export_network, ctx.store, projection, fmt, lang)
+            return await ctx.run(export_network, ctx.store, projection, fmt, lang,
+                                 queries_dir=ctx.settings.queries_dir)
         except NetworkError as exc:
             raise ApiError(400, str(exc)) from exc
-    body, media_type = ctx.cache[key]  # type: ignore[misc]
+
+    body, media_type = await ctx.cached(f"network:{projection}.{fmt}:{lang}", export)
     filename = f"{projection}.{NETWORK_FORMATS[fmt].extension}"
     disposition = "inline" if fmt in ("svg", "png", "html") else "attachment"
     return Response(body, media_type=media_type, headers={"Content-Disposition": f'{disposition}; filename="{filename}"'})
