@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph.namespaces import DATASET_IRI, GRAPH_BASE, PREFIXES
+from graph.namespaces import DATASET_IRI, GRAPH_BASE, PREFIXES, prefixed_name
 
 META_GRAPH = ox.NamedNode(GRAPH_BASE + "meta")
 
@@ -129,11 +129,4 @@ SELECT ?class ?n WHERE {
 
 def class_counts(store: ox.Store) -> list[tuple[str, int]]:
     """Return (class as a prefixed name, number of entities) from the dataset's VoID description."""
-    return [(_prefixed(row["class"].value), int(row["n"].value)) for row in store.query(_CLASS_COUNTS)]
-
-
-def _prefixed(iri: str) -> str:
-    for name, namespace in PREFIXES.items():
-        if iri.startswith(namespace):
-            return f"{name}:{iri.removeprefix(namespace)}"
-    return iri
+    return [(prefixed_name(row["class"].value) or row["class"].value, int(row["n"].value)) for row in store.query(_CLASS_COUNTS)]

@@ -51,3 +51,21 @@ def sparql_prologue(names: list[str] | None = None) -> str:
     """
     chosen = PREFIXES if names is None else {n: PREFIXES[n] for n in names}
     return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in chosen.items())
+
+
+def prefixed_name(iri: str) -> str | None:
+    """Return ``iri`` as a prefixed name under the longest project namespace that covers it,
+    or ``None`` when none does or the rest is not a plain local name.
+
+    >>> prefixed_name("https://w3id.org/mmr-kg/id/agency-boverket")
+    'kgid:agency-boverket'
+    >>> prefixed_name("https://w3id.org/mmr-kg/id/a/b") is None
+    True
+    """
+    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
+    if best is None:
+        return None
+    local = iri[len(best):]
+    if not local or local.endswith(".") or not all(ch.isalnum() or ch in "-_." for ch in local):
+        return None
+    return f"{next(name for name, ns in PREFIXES.items() if ns == best)}:{local}"

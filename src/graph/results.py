@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from graph.errors import QueryError
-from graph.namespaces import PREFIXES
+from graph.namespaces import PREFIXES, prefixed_name
 from graph.store import QueryResult, Term
 
 _XSD_STRING = PREFIXES["xsd"] + "string"
@@ -227,13 +227,7 @@ def shorten_iri(iri: str) -> str:
     >>> shorten_iri("https://w3id.org/mmr-kg/id/agency-boverket")
     'kgid:agency-boverket'
     """
-    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
-    if best is not None:
-        local = iri[len(best):]
-        if local and all(ch.isalnum() or ch in "-_." for ch in local):
-            name = next(n for n, ns in PREFIXES.items() if ns == best)
-            return f"{name}:{local}"
-    return f"<{iri}>"
+    return prefixed_name(iri) or f"<{iri}>"
 
 
 def _table_value(term: Term | None) -> str:

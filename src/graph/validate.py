@@ -18,7 +18,7 @@ from rdflib.namespace import RDF, SH, SKOS
 from graph.build import parse_file
 from graph.config import Settings
 from graph.errors import BuildError
-from graph.namespaces import PREFIXES
+from graph.namespaces import prefixed_name
 
 SEVERITIES = ("Violation", "Warning", "Info")
 REPORT_FORMATS = ("text", "json", "turtle")
@@ -101,12 +101,7 @@ def _result_order(result: ValidationResult) -> tuple[int, str, str]:
 
 def shorten(iri: str | None) -> str:
     """Write ``iri`` with a project prefix where one fits (``kgid:agency-boverket``)."""
-    if iri is None:
-        return ""
-    for name, namespace in PREFIXES.items():
-        if iri.startswith(namespace):
-            return f"{name}:{iri.removeprefix(namespace)}"
-    return iri
+    return "" if iri is None else prefixed_name(iri) or iri
 
 
 def load_shapes(settings: Settings) -> rdflib.Graph:

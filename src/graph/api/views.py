@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from graph.api.context import ApiContext
 from graph.build import SKOLEM_BASE
-from graph.namespaces import DATASET_IRI, GRAPH_BASE, KGID, PREFIXES, sparql_prologue
+from graph.namespaces import DATASET_IRI, GRAPH_BASE, KGID, PREFIXES, prefixed_name, sparql_prologue
 from graph.queries import run_query
 from graph.store import QueryResult, Term
 
@@ -23,19 +23,12 @@ LABEL_PROPERTIES = ("skos:prefLabel", "rdfs:label", "dcterms:title", "foaf:name"
 
 
 def compact(iri: str) -> str:
-    """Return ``iri`` as a prefixed name when a project prefix covers it.
+    """Return ``iri`` as a prefixed name when a project prefix covers it, else as it is.
 
     >>> compact("https://w3id.org/mmr-kg/def/Agency")
     'kg:Agency'
     """
-    best = ""
-    for name, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):
-            best = name
-    local = iri.removeprefix(PREFIXES[best]) if best else ""
-    if best and local and "/" not in local and "#" not in local:
-        return f"{best}:{local}"
-    return iri
+    return prefixed_name(iri) or iri
 
 
 def link_for(iri: str) -> str:
