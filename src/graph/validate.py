@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from pyshacl import validate as shacl_validate
 from rdflib.namespace import RDF, SH, SKOS
 
 from graph.build import parse_file
@@ -143,6 +142,8 @@ def validate_store(store: ox.Store, settings: Settings) -> ValidationReport:
         >>> validate_store(build_graph(settings).store, settings).conforms
         True
     """
+    from pyshacl import validate as shacl_validate  # ~0.4 s to import: only when validating
+
     data = store_to_rdflib(store)
     shapes = load_shapes(settings)
     _, report_graph, _ = shacl_validate(
