@@ -87,6 +87,11 @@ class RemoteStore:
         timeout = timeout_s or self.timeout_s
         deadline = time.monotonic() + timeout
         body, content_type = self._send(text, kind, timeout)
+        return self._read_answer(body, content_type, kind, deadline, row_limit)
+
+    def _read_answer(self, body: bytes, content_type: str, kind: ResultKind, deadline: float,
+                     row_limit: int | None) -> QueryResult:
+        """Parse the endpoint's answer in a frame of its own (see ``EmbeddedStore._evaluate``)."""
         try:
             if kind == "graph":
                 rdf_format = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.TURTLE

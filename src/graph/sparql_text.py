@@ -82,7 +82,7 @@ def _algebra_may_call_services(sparql: str) -> bool:
     so a SERVICE clause always leaves "service" in the raw text. A query rdflib cannot parse
     counts as calling out (it is refused rather than risked).
     """
-    from pyparsing import ParseException
+    from pyparsing import ParseException  # rdflib's parser costs ~0.2 s to import: only when needed
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
     from rdflib.plugins.sparql.parserutils import CompValue

@@ -109,6 +109,14 @@ class EmbeddedStore:
         if named_graphs is not None:
             kwargs["named_graphs"] = named_graphs
         deadline = time.monotonic() + timeout_s if timeout_s is not None else None
+        # The answer lives in _evaluate's own frame: the text checks above may leave cyclic
+        # garbage (pyparsing exceptions) whose frames reach this one, and a pyoxigraph result
+        # kept alive by it would be freed by the collector on some other thread, which
+        # pyoxigraph refuses ("unsendable").
+        return self._evaluate(sparql, kwargs, deadline, row_limit)
+
+    def _evaluate(self, sparql: str, kwargs: dict[str, object], deadline: float | None,
+                  row_limit: int | None) -> QueryResult:
         try:
             answer = self.store.query(sparql, custom_functions=None, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as exc:

@@ -185,7 +185,7 @@ CONSTRUCT {
   { GRAPH <%(meta)s> { ?s ?p ?o } }
   UNION { GRAPH <%(meta)s> { <%(ds)s> void:triples ?triples } }
   UNION { GRAPH <%(meta)s> { <%(ds)s> void:subset ?subset . ?subset sd:name ?g }
-          BIND(IRI(CONCAT(%(service)s, "#graph-", STRAFTER(STR(?g), "%(base)s"))) AS ?ng) }
+          BIND(IRI(CONCAT(STR(?service), "#graph-", STRAFTER(STR(?g), "%(base)s"))) AS ?ng) }
 }"""
 
 
@@ -194,15 +194,15 @@ async def service_description(ctx: ApiContext, endpoint: str) -> QueryResult:
     from graph.namespaces import DATASET_IRI, GRAPH_BASE
     endpoint = endpoint.split("?", 1)[0]
     try:
-        named_node("Host", endpoint)
+        service = named_node("Host", endpoint)
     except QueryError:
         raise ApiError(400, f"the request's address {endpoint!r} is not a valid IRI; check the Host header.") from None
-    text = _SD % {"meta": GRAPH_BASE + "meta", "ds": DATASET_IRI, "base": GRAPH_BASE,
-                  "service": str(ox.Literal(endpoint))}
-    bindings = {"service": ox.NamedNode(endpoint), "ds": ox.NamedNode(DATASET_IRI),
+    # Only project constants go into the text; the request's own address is bound as a term.
+    text = _SD % {"meta": GRAPH_BASE + "meta", "ds": DATASET_IRI, "base": GRAPH_BASE}
+    bindings = {"service": service, "ds": ox.NamedNode(DATASET_IRI),
                 "sdds": ox.NamedNode(endpoint + "#dataset"), "dg": ox.NamedNode(endpoint + "#default-graph")}
     result = await ctx.query(text, bindings, row_limit=None)
-    extra = [ox.Triple(ox.NamedNode(endpoint), ox.NamedNode(render.SD + "resultFormat"), ox.NamedNode(f))
+    extra = [ox.Triple(service, ox.NamedNode(render.SD + "resultFormat"), ox.NamedNode(f))
              for f in render.format_iris()]
     result.triples.extend(extra)
     return result
