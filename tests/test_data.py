@@ -1,27 +1,22 @@
-"""The curated data: every quote is verbatim, every document cited, every fact sourced."""
+"""The curated data: every quote is held by the evidence in the repository, every document cited, every fact sourced."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
+from api_support import KGID
+from graph.build import evidence_dir
+from graph.config import Settings
+from graph.evidence import Evidence, check_quotes, load_evidence
 from graph.store import EmbeddedStore
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-REPORT = SHARED / "seeds" / "000_134c24683127ea37.txt"
-FACT_SHEET = SHARED / "domain-facts.md"
-needs_shared = pytest.mark.skipif(not REPORT.exists() or not FACT_SHEET.exists(),
-                                  reason="the report and fact sheet live in ../shared beside the checkout")
 
 KG = "https://w3id.org/mmr-kg/def/"
 PROV = "http://www.w3.org/ns/prov#"
 
 
-def normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+@pytest.fixture(scope="module")
+def evidence(settings: Settings) -> dict[str, Evidence]:
+    return load_evidence(evidence_dir(settings))
 
 
 def quotes(store: EmbeddedStore) -> list[tuple[str, str, str]]:
@@ -31,36 +26,36 @@ def quotes(store: EmbeddedStore) -> list[tuple[str, str, str]]:
     return [(r[0].value, r[1].value, r[2].value) for r in result.rows]  # type: ignore[union-attr]
 
 
-@needs_shared
-def test_every_quote_from_the_report_is_verbatim(store: EmbeddedStore) -> None:
-    report = normalise(REPORT.read_text(encoding="utf-8"))
-    cited = [(c, q) for c, d, q in quotes(store) if d.endswith("/source-report")]
-    assert len(cited) >= 15
-    for citation, quote in cited:
-        assert normalise(quote) in report, f"{citation}: quote not found in the report: {quote!r}"
+def test_every_quote_is_held_by_its_documents_evidence_file(store: EmbeddedStore,
+                                                           evidence: dict[str, Evidence]) -> None:
+    cited = quotes(store)
+    assert sum(d.endswith("/source-report") for _, d, _ in cited) >= 15
+    for citation, document, quote in cited:
+        assert evidence[document].holds(quote), f"{citation}: {quote!r} is not in {evidence[document].path}"
+    assert check_quotes(store.store, evidence) == []
 
 
-@needs_shared
-def test_every_other_quote_is_recorded_in_the_fact_sheet(store: EmbeddedStore) -> None:
-    sheet = normalise(FACT_SHEET.read_text(encoding="utf-8"))
-    others = [(c, q) for c, d, q in quotes(store) if not d.endswith("/source-report")]
-    assert others
-    for citation, quote in others:
-        assert normalise(quote) in sheet, f"{citation}: quote not in the curators' fact sheet: {quote!r}"
+def test_every_evidence_file_records_a_document_of_the_graph(store: EmbeddedStore,
+                                                            evidence: dict[str, Evidence]) -> None:
+    documents = {t.value for t in store.query(  # type: ignore[union-attr]
+        "SELECT ?d WHERE { ?d a <http://purl.org/dc/terms/BibliographicResource> }").column("d")}
+    assert evidence and set(evidence) <= documents
 
 
-@needs_shared
-def test_organisation_numbers_match_the_fact_sheet(store: EmbeddedStore) -> None:
-    sheet = FACT_SHEET.read_text(encoding="utf-8")
+def test_register_facts_match_the_register_records(store: EmbeddedStore, evidence: dict[str, Evidence]) -> None:
+    records = evidence[KGID + "source-myndighetsdata"].passages
     rows = store.query("""
-        SELECT ?name ?number WHERE {
+        SELECT ?name ?number ?wd ?home WHERE {
             ?a a <https://w3id.org/mmr-kg/def/Agency> ; <http://www.w3.org/ns/org#identifier> ?number ;
-               <http://www.w3.org/2004/02/skos/core#exactMatch> ?wd ;
+               <http://www.w3.org/2004/02/skos/core#exactMatch> ?wd ; <http://xmlns.com/foaf/0.1/homepage> ?home ;
                <http://www.w3.org/2004/02/skos/core#prefLabel> ?name FILTER(LANG(?name) = "sv") }""").rows
     assert len(rows) >= 20
-    for name, number in rows:
-        line = next((l for l in sheet.splitlines() if f"| {number.value} |" in l), None)  # type: ignore[union-attr]
-        assert line is not None, f"{name.value}: {number.value} is not in the fact sheet"  # type: ignore[union-attr]
+    for name, number, wd, home in rows:
+        record = next((r for r in records if r.startswith(f'"{name.value}"')), None)  # type: ignore[union-attr]
+        assert record is not None, f"{name.value}: no record of the register in the evidence"  # type: ignore[union-attr]
+        assert f'esv.org_nr "{number.value}"' in record  # type: ignore[union-attr]
+        assert f'wd.id "{wd.value.rsplit("/", 1)[1]}"' in record  # type: ignore[union-attr]
+        assert f'scb.website "{home.value.removeprefix("https://")}"' in record  # type: ignore[union-attr]
 
 
 def test_every_document_is_cited_and_every_citation_names_a_document(store: EmbeddedStore) -> None:

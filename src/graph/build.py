@@ -18,6 +18,7 @@ import pyoxigraph as ox
 
 from graph.config import Settings
 from graph.errors import BuildError
+from graph.evidence import check_quotes, load_evidence, raise_for_problems
 from graph.metadata import describe_dataset
 from graph.namespaces import BASE, GRAPH_BASE, PREFIXES
 
@@ -121,11 +122,22 @@ def build_graph(settings: Settings, extra_files: Sequence[Path] = ()) -> BuiltGr
         >>> len(built) > 1000
         True
 
+    Every quote is checked against the evidence files in ``data/evidence/``
+    (see :mod:`graph.evidence`).
+
     Raises:
-        BuildError: a file cannot be parsed; nothing is returned.
+        BuildError: a file cannot be parsed, or a quote is not backed by its evidence
+            file; nothing is returned.
     """
     files = source_files(settings) + list(extra_files)
-    return build_from_files(files, settings.version)
+    built = build_from_files(files, settings.version)
+    raise_for_problems(check_quotes(built.store, load_evidence(evidence_dir(settings))), files)
+    return built
+
+
+def evidence_dir(settings: Settings) -> Path:
+    """Return the folder of evidence files: ``evidence/`` inside the data folder."""
+    return settings.data_dir / "evidence"
 
 
 def build_from_files(files: Iterable[Path], version: str) -> BuiltGraph:
