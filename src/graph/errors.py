@@ -44,6 +44,10 @@ class QueryRefused(QueryError):
     """A query asks for something the read-only service does not allow."""
 
 
+class QueryTooComplex(QueryError):
+    """A query is nested too deeply, or chains too many operators, for the engine to parse safely."""
+
+
 class QueryLimitExceeded(GraphError):
     """A query ran past its time limit (``reason == "time"``) or its result-size limit (``"rows"``)."""
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import pyoxigraph as ox
 
-from graph.errors import QueryError, QueryRefused
+from graph.errors import QueryError, QueryRefused, QueryTooComplex
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -31,6 +31,16 @@ _TOKEN_RE = re.compile(r"""
 """, re.VERBOSE | re.DOTALL)
 _VAR_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 UPDATE_OPERATIONS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
+
+#: The deepest nesting of ``{ }``, ``( )`` and ``[ ]`` a query may have. Oxigraph's parser recurses
+#: and overflows its stack (the process dies) at a few thousand levels; real queries use under 20.
+MAX_NESTING = 128
+#: The most operators (``UNION``, ``+ - * / ! | & ^``) a query may hold: long chains of them make
+#: Oxigraph's parser recurse as deep as nesting does (it dies at about 10,000).
+MAX_OPERATORS = 1_000
+_OPENING = {"{": "}", "(": ")", "[": "]"}
+_CLOSING = frozenset(_OPENING.values())
+_OPERATORS = frozenset("+-*/!|&^")
 
 
 class Token(NamedTuple):
@@ -54,14 +64,17 @@ def tokens(sparql: str) -> Iterator[Token]:
 
 
 def refuse_unsafe(sparql: str) -> None:
-    """Refuse what a read-only graph must never do: updates (``LOAD`` included) and ``SERVICE``.
+    """Refuse what a read-only graph must never do: updates (``LOAD`` included) and ``SERVICE``,
+    and queries too deeply nested for the engine's parser (see :func:`refuse_too_complex`).
 
     ``SERVICE`` is refused anywhere in the query, even ``SERVICE SILENT``: answering would
     mean contacting another host.
 
     Raises:
+        QueryTooComplex: past :data:`MAX_NESTING` or :data:`MAX_OPERATORS`.
         QueryRefused: with a message saying what was refused and what to send instead.
     """
+    refuse_too_complex(sparql)
     words = [t.text.upper() for t in tokens(sparql) if t.kind == "word"]
     first = next((w for w in _after_prologue(sparql)), "")
     if first in UPDATE_OPERATIONS:
@@ -73,6 +86,46 @@ def refuse_unsafe(sparql: str) -> None:
 
 
 _SERVICE_TEXT = re.compile("service", re.IGNORECASE)
+
+
+def refuse_too_complex(sparql: str) -> None:
+    """Refuse, in one linear pass and before any parser sees it, a query nested deeper than
+    :data:`MAX_NESTING` or holding more than :data:`MAX_OPERATORS` operators.
+
+    Brackets and operators inside strings, IRIs and comments do not count.
+
+    >>> refuse_too_complex("ASK { FILTER(" + "(" * 200 + "1" + ")" * 200 + ") }")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    graph.errors.QueryTooComplex: line 1, column 140: the query nests brackets more than 128 deep ...
+
+    Raises:
+        QueryTooComplex: with the limit, and the line and column where it was passed.
+    """
+    depth = operators = 0
+    for token in tokens(sparql):
+        text = token.text
+        if text in _OPENING:
+            depth += 1
+            if depth > MAX_NESTING:
+                line, column = _line_column(sparql, token.start)
+                raise QueryTooComplex(f"the query nests brackets more than {MAX_NESTING} deep (the limit "
+                                      "here). Flatten it: fewer nested groups, sub-queries or parentheses.",
+                                      line, column)
+        elif text in _CLOSING:
+            depth = max(depth - 1, 0)
+        elif text in _OPERATORS or (token.kind == "word" and text.upper() == "UNION"):
+            operators += 1
+            if operators > MAX_OPERATORS:
+                line, column = _line_column(sparql, token.start)
+                raise QueryTooComplex(f"the query holds more than {MAX_OPERATORS:,} operators (UNION, + - * / "
+                                      "! | & ^), the limit here. Split it, or use VALUES for long lists "
+                                      "of alternatives.", line, column)
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def _algebra_may_call_services(sparql: str) -> bool:
