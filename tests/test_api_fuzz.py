@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, settings
 from graph.api import create_app
 from graph.build import build_graph
 from graph.config import default_settings
+from graph.sandbox import WorkerPool
 from graph.store import EmbeddedStore
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -22,14 +23,22 @@ from schemathesis.specs.openapi.checks import (
 )
 
 
-def _app() -> FastAPI:
+def _app() -> tuple[FastAPI, WorkerPool]:
     # Built at import: schemathesis needs the schema to collect one test per operation
-    # (its fixture-based loader does not work with this pytest).
+    # (its fixture-based loader does not work with this pytest). It runs the app's lifespan
+    # for every call, so the app gets a sandbox it does not own: one set of workers for all.
     settings_ = default_settings()
-    return create_app(EmbeddedStore(build_graph(settings_).store), settings_)
+    store = EmbeddedStore(build_graph(settings_).store)
+    pool = WorkerPool(store.store, size=1)
+    return create_app(store, settings_, sandbox=pool), pool
 
 
-schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
+APP, SANDBOX = _app()
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+
+
+def teardown_module() -> None:
+    SANDBOX.close()
 
 
 @schema.parametrize()

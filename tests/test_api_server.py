@@ -74,6 +74,40 @@ def test_real_uvicorn_process(served: str, store: object) -> None:
     assert len(page["rows"]) == min(2, page["total"])
 
 
+@pytest.mark.server
+def test_the_nested_family_never_takes_the_real_server_down(served: str) -> None:
+    from test_query_guard import NESTED_FAMILY
+    for name, text in NESTED_FAMILY.items():
+        refused = httpx.post(served + "/sparql", content=text.encode(),
+                             headers={"content-type": "application/sparql-query"})
+        assert refused.status_code == 400, name
+        assert httpx.get(served + "/sparql", params={"query": "ASK {}"}).status_code == 200, name
+
+
+@pytest.mark.server
+def test_the_real_server_shows_its_pool_and_no_banner(served: str) -> None:
+    response = httpx.get(served + "/health")
+    assert "server" not in response.headers
+    sandbox = response.json()["sandbox"]
+    assert sandbox["workers"] == 2 and sandbox["queue_limit"] == 64
+
+
+@pytest.mark.server
+def test_runaway_queries_on_the_real_server_are_stopped(built_files: Path) -> None:
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    with kg_serve(built_files / "graph.nq", "--query-timeout", "1", "--workers", "1") as base:
+        for _ in range(2):
+            stopped = httpx.get(base + "/sparql", params={"query": runaway}, timeout=60)
+            assert stopped.status_code == 503 and "was stopped" in stopped.json()["message"]
+            for _ in range(600):  # the replacement worker starts: a bounded number of tries, not a timer
+                health = httpx.get(base + "/health").json()["sandbox"]
+                if health["idle"] == 1:
+                    break
+                time.sleep(0.05)
+        assert health["restarts"] == 2 and health["busy"] == 0
+        assert httpx.get(base + "/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """A headless Chromium with a fresh profile, driven by Selenium."""

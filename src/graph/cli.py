@@ -37,11 +37,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from graph.api import create_app
     from graph.api.server import base_url, listen, serve
 
-    settings = default_settings(query_timeout_s=args.query_timeout, query_row_limit=args.max_results)
-    store, source = open_store(args.endpoint, args.graph, timeout_s=settings.query_timeout_s)
-    app = create_app(store, settings)
     sock = listen(args.host, args.port)
     url = base_url(sock)
+    settings = default_settings(query_timeout_s=args.query_timeout, query_row_limit=args.max_results,
+                                sandbox_workers=args.workers, sandbox_queue=args.queue,
+                                public_url=(args.public_url or url).rstrip("/"),
+                                cors_origins=_origins(args.cors_origin))
+    store, source = open_store(args.endpoint, args.graph, timeout_s=settings.query_timeout_s)
+    app = create_app(store, settings)
     print(f"serving {source} at {url}/ (SPARQL endpoint {url}/sparql)", flush=True)
     serve(app, sock)
     return EXIT_OK
@@ -352,6 +355,21 @@ def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
     return parse
 
 
+def _origins(given: list[str] | None) -> tuple[str, ...]:
+    """The CORS origins of ``--cors-origin``: any when not given, none for ``''``."""
+    return ("*",) if given is None else tuple(origin for origin in given if origin)
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative; give 0 or more")
+    return value
+
+
 def make_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``kg`` with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -390,6 +408,18 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-results", type=_positive(int), default=limits.query_row_limit, metavar="N",
                        help=f"rows or triples a query may return before it is refused with 400 "
                             f"(default: {limits.query_row_limit})")
+    serve.add_argument("--workers", type=_positive(int), default=limits.sandbox_workers, metavar="N",
+                       help="worker processes that evaluate ad-hoc SPARQL; one past its time limit is "
+                            f"killed and replaced (default: {limits.sandbox_workers})")
+    serve.add_argument("--queue", type=_non_negative, default=limits.sandbox_queue, metavar="N",
+                       help="requests that may wait for a free worker; more are answered 503 at once "
+                            f"(default: {limits.sandbox_queue})")
+    serve.add_argument("--public-url", metavar="URL",
+                       help="the address people reach the service at, behind a proxy (default: the "
+                            "address it listens on); never taken from the Host header")
+    serve.add_argument("--cors-origin", action="append", metavar="ORIGIN",
+                       help="an origin whose pages may read the answers (repeatable; default: any, "
+                            "as the API is read-only; give '' to allow none)")
     serve.set_defaults(func=_cmd_serve)
     return parser
 

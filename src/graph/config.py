@@ -40,7 +40,19 @@ class Settings:
     out_dir: Path = Path("dist")
     query_timeout_s: float = 10.0
     query_row_limit: int = 10_000
+    #: Worker processes for ad-hoc SPARQL (``kg serve --workers``), and how many requests may wait for one.
+    sandbox_workers: int = 2
+    sandbox_queue: int = 64
+    #: The address the service is reached at (``kg serve --public-url``); never taken from ``Host``.
+    public_url: str = "http://localhost:8000"
+    #: Origins whose pages may read the API's answers (CORS); ``("*",)`` for any, ``()`` for none.
+    cors_origins: tuple[str, ...] = ("*",)
     version: str = field(default_factory=project_version)
+
+    @property
+    def query_base_iri(self) -> str:
+        """The base IRI of ad-hoc queries: relative IRIs resolve against the SPARQL endpoint."""
+        return self.public_url.rstrip("/") + "/sparql"
 
 
 def default_settings(**overrides: object) -> Settings:

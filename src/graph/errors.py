@@ -33,6 +33,7 @@ class QueryError(GraphError):
 
     def __init__(self, message: str, line: int | None = None, column: int | None = None, *,
                  parameter: str | None = None) -> None:
+        self.message = message
         self.line = line
         self.column = column
         self.parameter = parameter

@@ -80,7 +80,7 @@ class EmbeddedStore:
 
     def query(self, sparql: str, bindings: Mapping[str, Term] | None = None, *,
               timeout_s: float | None = None, row_limit: int | None = None,
-              default_graph: list[ox.NamedNode] | None = None,
+              base_iri: str | None = None, default_graph: list[ox.NamedNode] | None = None,
               named_graphs: list[ox.NamedNode] | None = None) -> QueryResult:
         """Run a read-only query.
 
@@ -90,6 +90,7 @@ class EmbeddedStore:
                 (see :func:`graph.sparql_text.inline_bindings`).
             timeout_s: stop reading results after this many seconds.
             row_limit: stop with :class:`QueryLimitExceeded` past this many rows.
+            base_iri: the IRI that relative IRIs in the query resolve against.
             default_graph: the graphs forming the default graph (``default-graph-uri``);
                 the union of all graphs when ``None``.
             named_graphs: the graphs visible to ``GRAPH`` (``named-graph-uri``); all when ``None``.
@@ -101,7 +102,7 @@ class EmbeddedStore:
         """
         refuse_unsafe(sparql)
         sparql = inline_bindings(sparql, bindings or {})
-        kwargs: dict[str, object] = {}
+        kwargs: dict[str, object] = {"base_iri": base_iri} if base_iri else {}
         if default_graph is None:
             kwargs["use_default_graph_as_union"] = True
         else:

@@ -7,13 +7,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.cors import CORSMiddleware
 
 from graph.api import catalogue, operations, pages, sparql
 from graph.api.context import ApiContext
 from graph.api.errors import install_error_handlers
+from graph.api.http import ProtocolMiddleware
 from graph.config import Settings
 from graph.queries import QuerySpec, load_catalogue
-from graph.store import GraphStore
+from graph.sandbox import WorkerPool
+from graph.store import EmbeddedStore, GraphStore
 
 DESCRIPTION = """Read-only access to the knowledge graph of where the Environmental Objectives
 Council's agencies touch public procurement: a SPARQL 1.1 Protocol endpoint, the query
@@ -21,14 +24,18 @@ catalogue as REST operations, entity pages and graph dumps."""
 
 
 def create_app(store: GraphStore, settings: Settings, *, queries: Mapping[str, QuerySpec] | None = None,
-               workers: int = 8) -> FastAPI:
+               workers: int = 8, sandbox: WorkerPool | None = None) -> FastAPI:
     """Return the API app serving ``store``.
 
     Args:
         store: the embedded or remote store to answer from.
         settings: paths and limits (``query_timeout_s``, ``query_row_limit``).
         queries: the query catalogue (default: loaded from ``settings.queries_dir``).
-        workers: threads that run queries concurrently.
+        workers: threads that run trusted queries (catalogue, pages) concurrently.
+        sandbox: the worker processes for ad-hoc SPARQL. By default, for an embedded store,
+            the app makes ``settings.sandbox_workers`` processes with a queue of
+            ``settings.sandbox_queue``, started and stopped with the app (its lifespan). A pool
+            passed in starts on first use and is the caller's to close.
 
     Example:
         >>> import pyoxigraph as ox
@@ -41,18 +48,32 @@ def create_app(store: GraphStore, settings: Settings, *, queries: Mapping[str, Q
     Raises:
         QueryError: a catalogued query's header is invalid.
     """
+    owned = sandbox is None and isinstance(store, EmbeddedStore)
+    if owned:
+        sandbox = WorkerPool(store.store, size=settings.sandbox_workers,  # type: ignore[attr-defined]
+                             queue_limit=settings.sandbox_queue)
     ctx = ApiContext(store, settings, queries if queries is not None else load_catalogue(settings.queries_dir),
-                     workers=workers)
+                     workers=workers, sandbox=sandbox)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        ctx.close()
+        if owned:
+            await ctx.start()
+        try:
+            yield
+        finally:
+            ctx.close(sandbox=owned)
 
     app = FastAPI(title="Miljömålsrådet procurement graph", version=settings.version, description=DESCRIPTION,
                   docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.kg = ctx
     install_error_handlers(app)
+    app.add_middleware(ProtocolMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
+                           allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+                           allow_headers=["Accept", "Content-Type", "If-None-Match"],
+                           expose_headers=["Link", "Retry-After"], max_age=600)
     app.include_router(sparql.router)
     app.include_router(catalogue.router)
     catalogue.add_query_operations(app, ctx)

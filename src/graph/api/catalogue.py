@@ -129,7 +129,9 @@ def _page_json(spec: QuerySpec, page: QueryResult, total: int, limit: int, offse
                request: Request) -> Page:
     nxt = None
     if offset + limit < total:
-        nxt = str(request.url.include_query_params(offset=offset + limit, limit=limit))
+        following = request.url.include_query_params(offset=offset + limit, limit=limit)
+        # The public address comes from configuration, never from the request's Host header.
+        nxt = get_context(request).settings.public_url.rstrip("/") + following.path + "?" + following.query
     rows = [{var: (None if t is None else t.value) for var, t in zip(page.variables, row, strict=True)}
             for row in page.rows]
     return Page(query=spec.name, columns=list(page.variables), rows=rows, limit=limit, offset=offset,

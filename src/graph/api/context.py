@@ -1,4 +1,4 @@
-"""What every router needs: the store, settings, catalogue and a bounded query runner."""
+"""What every router needs: the store, settings, catalogue and bounded query runners."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import asyncio
 import logging
 import functools
 import inspect
-import threading
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from fastapi import Request
 from graph.config import Settings
 from graph.errors import GraphError, QueryLimitExceeded
 from graph.queries import QuerySpec
+from graph.sandbox import QueryJob, WorkerPool
 from graph.store import GraphStore, QueryResult, Term
 
 T = TypeVar("T")
@@ -31,25 +31,20 @@ GRACE_S = 0.5
 class ApiContext:
     """The state shared by all requests of one app.
 
-    Queries run in bounded thread pools: pyoxigraph releases the GIL while it
-    evaluates, so one slow query does not stop the event loop or other queries.
-    A query past its time limit is answered with 503; its worker finishes in the
-    background (pyoxigraph cannot cancel a query). Ad-hoc SPARQL from requests runs
-    in its own small pool (``adhoc_workers``): runaway queries can fill only that
-    pool, so pages, the catalogue and ``/health`` keep answering; when it is full a
-    new ad-hoc query is answered 503 at once instead of waiting.
+    Trusted queries (the catalogue's, the pages') run in a bounded thread pool: pyoxigraph
+    releases the GIL while it evaluates, so one query does not stop the event loop or other
+    queries. Ad-hoc SPARQL from requests runs in ``sandbox``, killable worker processes
+    (see :mod:`graph.sandbox`), when the store is embedded; a remote store gets it over HTTP,
+    under the same time limit.
     """
 
     store: GraphStore
     settings: Settings
     catalogue: Mapping[str, QuerySpec]
     workers: int = 8
-    adhoc_workers: int = 2
+    sandbox: WorkerPool | None = None
     cache: dict[str, object] = field(default_factory=dict)
     _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
-    _adhoc_executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
-    _adhoc_running: int = field(default=0, init=False, repr=False)
-    _adhoc_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def executor(self) -> ThreadPoolExecutor:
@@ -64,32 +59,14 @@ class ApiContext:
         inner = getattr(self.store, "store", None)
         return inner if isinstance(inner, ox.Store) else None
 
-    @property
-    def adhoc_executor(self) -> ThreadPoolExecutor:
-        """The small pool for ad-hoc SPARQL from requests."""
-        if self._adhoc_executor is None:
-            self._adhoc_executor = ThreadPoolExecutor(max_workers=self.adhoc_workers, thread_name_prefix="kg-adhoc")
-        return self._adhoc_executor
-
-    async def run(self, func: Callable[..., T], *args: object, adhoc: bool = False, **kwargs: object) -> T:
-        """Run ``func`` in a worker pool (the ad-hoc one when ``adhoc``) under the time limit.
+    async def run(self, func: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """Run ``func`` in the thread pool under the time limit.
 
         Raises:
-            QueryLimitExceeded: the call did not finish within ``query_timeout_s`` (reason
-                ``time``), or every ad-hoc worker is still busy (reason ``busy``).
+            QueryLimitExceeded: the call did not finish within ``query_timeout_s`` (reason ``time``).
         """
         call = functools.partial(_in_worker, functools.partial(func, *args, **kwargs))
-        if adhoc:
-            with self._adhoc_lock:
-                if self._adhoc_running >= self.adhoc_workers:
-                    raise QueryLimitExceeded(
-                        "the server is still busy with earlier long-running queries. Try again shortly, "
-                        "or narrow the query.", reason="busy")
-                self._adhoc_running += 1
-            submitted = self.adhoc_executor.submit(call)
-            submitted.add_done_callback(self._release_adhoc_slot)
-        else:
-            submitted = self.executor.submit(call)
+        submitted = self.executor.submit(call)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(submitted), self.settings.query_timeout_s + GRACE_S)
         except TimeoutError:
@@ -116,14 +93,11 @@ class ApiContext:
             task.add_done_callback(forget_failure)
         return await asyncio.shield(task)  # type: ignore[arg-type]
 
-    def _release_adhoc_slot(self, _: object) -> None:
-        with self._adhoc_lock:
-            self._adhoc_running -= 1
-
     async def query(self, sparql: str, bindings: Mapping[str, Term] | None = None, *,
                     row_limit: int | None | bool = True, adhoc: bool = False,
                     **dataset: list[ox.NamedNode]) -> QueryResult:
-        """Run ``sparql`` on the store under the configured limits (``adhoc``: text from a request).
+        """Run ``sparql`` on the store under the configured limits (``adhoc``: text from a request,
+        evaluated in the sandbox when there is one).
 
         ``row_limit=True`` applies ``query_row_limit``; ``None`` lifts it (dumps).
         ``dataset`` may hold ``default_graph`` and ``named_graphs`` (protocol parameters).
@@ -134,7 +108,11 @@ class ApiContext:
             from graph.api.errors import ApiError
             raise ApiError(400, "default-graph-uri and named-graph-uri are not supported when serving a "
                                 "remote endpoint; use FROM / FROM NAMED in the query instead.")
-        return await self.run(self.store.query, sparql, bindings, adhoc=adhoc,
+        if adhoc and self.sandbox is not None:
+            job = QueryJob(sparql, dict(bindings or {}), row_limit=limit, timeout_s=self.settings.query_timeout_s,
+                           base_iri=self.settings.query_base_iri, **kwargs)  # type: ignore[arg-type]
+            return await self.sandbox.run(job, self.settings.query_timeout_s)
+        return await self.run(self.store.query, sparql, bindings,
                               timeout_s=self.settings.query_timeout_s, row_limit=limit, **kwargs)
 
     @property
@@ -142,13 +120,19 @@ class ApiContext:
         """Whether the store takes ``default_graph`` / ``named_graphs`` (the embedded store does)."""
         return "default_graph" in inspect.signature(self.store.query).parameters
 
-    def close(self) -> None:
-        """Stop the worker pools; running queries finish in the background. The next query starts new ones."""
-        for name in ("_executor", "_adhoc_executor"):
-            pool = getattr(self, name)
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
-                setattr(self, name, None)
+    async def start(self) -> None:
+        """Start the sandbox's workers, so the first ad-hoc query does not wait for them."""
+        if self.sandbox is not None:
+            await self.sandbox.start()
+
+    def close(self, *, sandbox: bool = True) -> None:
+        """Stop the thread pool (running queries finish in the background) and, with ``sandbox``,
+        the sandbox's workers."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+        if sandbox and self.sandbox is not None:
+            self.sandbox.close()
 
 
 def _in_worker(call: Callable[[], T]) -> T:

@@ -85,8 +85,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     message = str(exc.detail)
     if exc.status_code == 405:
-        message = f"{request.method} is not allowed here. Use {exc.headers.get('Allow', 'GET')}." \
-            if exc.headers else f"{request.method} is not allowed here."
+        from graph.api.http import allowed_methods
+        message = f"{request.method} is not allowed here. Use {', '.join(allowed_methods(request.scope))}."
     if exc.status_code == 404:
         message = f"nothing at {request.url.path}. See / for what this service offers."
     return error_response(exc.status_code, _REASONS.get(exc.status_code, "Error"), message,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pyoxigraph as ox
@@ -19,6 +20,10 @@ from graph.network_export import export_network
 from graph.validate import validate_store
 
 router = APIRouter(tags=["operations"])
+
+#: The policy of a self-contained file (the network page, SVG pictures): inline code only, no fetches.
+SELF_CONTAINED_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                         "img-src data:; frame-ancestors 'none'")
 
 DUMPS = {"graph.nq": "application/n-quads", "graph.trig": "application/trig"}
 _ALL_QUADS = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -76,7 +81,9 @@ async def validate(request: Request, lang: str = Query("sv", pattern="^(sv|en)$"
     report = await validation_report(ctx)
     if chosen == "text/html":
         from graph.api.pages import page
-        return page(request, "report.html", validation=report, coverage=await coverage_report(ctx, lang))
+        answer = page(request, "report.html", validation=report, coverage=await coverage_report(ctx, lang))
+        answer.headers["Vary"] = "Accept"
+        return answer
     return JSONResponse(report, headers={"Vary": "Accept"})
 
 
@@ -133,12 +140,21 @@ async def export_network_file(projection: str, fmt: str, lang: str = Query("sv",
     body, media_type = await ctx.cached(f"network:{projection}.{fmt}:{lang}", export)
     filename = f"{projection}.{NETWORK_FORMATS[fmt].extension}"
     disposition = "inline" if fmt in ("svg", "png", "html") else "attachment"
-    return Response(body, media_type=media_type, headers={"Content-Disposition": f'{disposition}; filename="{filename}"'})
+    headers = {"Content-Disposition": f'{disposition}; filename="{filename}"'}
+    if fmt in ("html", "svg"):
+        # The network page is one self-contained file: its own inline script and style, nothing else.
+        headers["Content-Security-Policy"] = SELF_CONTAINED_POLICY
+    return Response(body, media_type=media_type, headers=headers)
 
 
 @router.get("/health", summary="Liveness and size of the served graph")
 async def health(ctx: ApiContext = Depends(get_context)) -> dict[str, object]:
-    """``status``, number of quads, version, and which store answers."""
+    """``status``, number of quads, version, which store answers, the limits, and the sandbox's
+    worker processes (how many, idle, busy, requests waiting, queue limit, replacements)."""
     quads = await ctx.run(len, ctx.store)
+    limits = {"query_timeout_s": ctx.settings.query_timeout_s, "max_results": ctx.settings.query_row_limit}
+    sandbox = None
+    if ctx.sandbox is not None:
+        sandbox = {k: v for k, v in dataclasses.asdict(ctx.sandbox.stats()).items() if k != "pids"}
     return {"status": "ok", "quads": quads, "version": ctx.settings.version,
-            "store": type(ctx.store).__name__, "queries": len(ctx.catalogue)}
+            "store": type(ctx.store).__name__, "queries": len(ctx.catalogue), "limits": limits, "sandbox": sandbox}

@@ -98,8 +98,10 @@ async def _show(request: Request, ctx: ApiContext, iri: str, lang: str) -> Respo
         return render.respond(graph, accept)
     view = await views.describe_resource(ctx, iri, lang)
     if view is None:
-        return page(request, "error.html", status=404, title="Not found",
-                    message=f"The graph says nothing about {iri}.")
+        missing = page(request, "error.html", status=404, title="Not found",
+                       message=f"The graph says nothing about {iri}.")
+        missing.headers["Vary"] = "Accept"
+        return missing
     context: dict[str, object] = {"view": view, "title": view.label(lang)}
     name = "resource.html"
     if AGENCY in view.type_iris:
@@ -110,7 +112,9 @@ async def _show(request: Request, ctx: ApiContext, iri: str, lang: str) -> Respo
         context["table"] = [dict(zip(result.variables, row, strict=True)) for row in rows] if result else []
     elif OBJECTIVE in view.type_iris:
         name = "objective.html"
-    return page(request, name, **context)
+    answer = page(request, name, **context)
+    answer.headers["Vary"] = "Accept"
+    return answer
 
 
 @router.get("/id/{local:path}", summary="An entity of the graph (kgid:{local})", tags=["resources"],

@@ -39,4 +39,5 @@ def base_url(sock: socket.socket) -> str:
 
 def serve(app: FastAPI, sock: socket.socket) -> None:
     """Serve ``app`` on ``sock`` until interrupted."""
-    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+    # No Server banner: it tells an attacker which software and version to aim at.
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", server_header=False)).run(sockets=[sock])

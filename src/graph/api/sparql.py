@@ -146,8 +146,8 @@ async def sparql_get(request: Request, ctx: ApiContext = Depends(get_context)) -
     if params is None:
         accept = request.headers.get("accept")
         if prefers_html(accept, render.GRAPH_OFFERS):
-            return Response(status_code=303, headers={"Location": "/query"})
-        return render.respond(await service_description(ctx, str(request.url)), accept)
+            return Response(status_code=303, headers={"Location": "/query", "Vary": "Accept"})
+        return render.respond(await service_description(ctx, ctx.settings.query_base_iri), accept)
     return render.respond(await run_protocol_query(ctx, params), request.headers.get("accept"))
 
 
@@ -192,11 +192,11 @@ CONSTRUCT {
 async def service_description(ctx: ApiContext, endpoint: str) -> QueryResult:
     """Return the SPARQL service description of ``endpoint`` with the dataset's DCAT/VoID record."""
     from graph.namespaces import DATASET_IRI, GRAPH_BASE
-    endpoint = endpoint.split("?", 1)[0]
     try:
-        service = named_node("Host", endpoint)
+        service = named_node("public_url", endpoint)
     except QueryError:
-        raise ApiError(400, f"the request's address {endpoint!r} is not a valid IRI; check the Host header.") from None
+        raise ApiError(500, f"the configured public address {endpoint!r} is not a valid IRI; "
+                            "check --public-url.") from None
     # Only project constants go into the text; the request's own address is bound as a term.
     text = _SD % {"meta": GRAPH_BASE + "meta", "ds": DATASET_IRI, "base": GRAPH_BASE}
     bindings = {"service": service, "ds": ox.NamedNode(DATASET_IRI),
@@ -206,10 +206,3 @@ async def service_description(ctx: ApiContext, endpoint: str) -> QueryResult:
              for f in render.format_iris()]
     result.triples.extend(extra)
     return result
-
-
-@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
-async def sparql_wrong_method(request: Request) -> Response:
-    """The protocol's query operation is GET or POST only."""
-    raise ApiError(405, f"{request.method} is not a SPARQL query operation. Use GET or POST.",
-                   headers={"Allow": "GET, POST"})
