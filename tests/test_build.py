@@ -116,7 +116,8 @@ def test_cli_build_exits_2_and_writes_nothing_on_bad_input(settings: Settings, t
 
 def test_cli_build_writes_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "--out", str(tmp_path)]) == 0
-    assert {p.name for p in tmp_path.iterdir()} == {"graph.nq", "graph.trig"}
+    assert {p.name for p in tmp_path.iterdir() if not p.name.startswith(".")} == {"graph.nq", "graph.trig"}
+    assert all((tmp_path / name).is_file() for name in ("graph.nq", "graph.trig"))
     assert "graph.nq" in capsys.readouterr().out
 
 

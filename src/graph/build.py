@@ -7,8 +7,10 @@ deterministic: the same sources give byte-identical ``graph.nq`` and ``graph.tri
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -165,27 +167,79 @@ def serialize_dataset(quads: list[ox.Quad], name: str) -> bytes:
 
 
 def write_graph(built: BuiltGraph, out_dir: Path) -> list[Path]:
-    """Write ``graph.nq`` and ``graph.trig`` into ``out_dir`` atomically.
+    """Write ``graph.nq`` and ``graph.trig`` into ``out_dir``, both replaced together or neither.
 
-    Each file is written to a temporary name first and renamed once complete,
-    so a failure never leaves partial output behind.
+    The two files are written into a new folder ``out_dir/.graph-<hash>/`` (readable by all,
+    like any build output); ``out_dir/.current`` is then switched to it in one atomic rename,
+    and ``out_dir/graph.nq`` and ``graph.trig`` are links through ``.current``. A build that
+    stops at any point leaves the previous pair, or the new pair, never one of each.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     quads = sorted_quads(built.store)
     outputs = {name: serialize_dataset(quads, name) for name in OUTPUT_FILES}
-    written = []
+    digest = hashlib.sha256(b"".join(outputs[name] for name in OUTPUT_FILES)).hexdigest()[:16]
+    _adopt_plain_files(out_dir)
+    folder = out_dir / f".graph-{digest}"
+    if not folder.is_dir():
+        staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=".staging-"))
+        for name in OUTPUT_FILES:
+            (staging / name).write_bytes(outputs[name])
+            (staging / name).chmod(0o644)
+        staging.chmod(0o755)
+        os.replace(staging, folder)
+    for name in OUTPUT_FILES:  # dangling until the first .current exists: neither file is there yet
+        _link_through_current(out_dir, name)
+    _switch(out_dir / CURRENT, folder.name)
+    for stale in out_dir.glob(".graph-*"):
+        if stale != folder:
+            shutil.rmtree(stale, ignore_errors=True)
+    for leftover in out_dir.glob(".staging-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    return [out_dir / name for name in OUTPUT_FILES]
+
+
+CURRENT = ".current"
+
+
+def _switch(link: Path, target: str) -> None:
+    """Point the symbolic link ``link`` at ``target`` in one atomic rename."""
+    if link.is_symlink() and os.readlink(link) == target:
+        return
+    temporary = link.with_name(f"{link.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(target)
+    os.replace(temporary, link)
+
+
+def _link_through_current(out_dir: Path, name: str) -> None:
+    _switch(out_dir / name, f"{CURRENT}/{name}")
+
+
+def _adopt_plain_files(out_dir: Path) -> None:
+    """Turn outputs of older builds (plain files) into the linked layout, keeping them as they are.
+
+    Their pair is hard-linked into a folder that ``.current`` points at before either plain
+    file is replaced by a link, so this step too never mixes two builds.
+    """
+    plain = [out_dir / name for name in OUTPUT_FILES if (out_dir / name).is_file()
+             and not (out_dir / name).is_symlink()]
+    if not plain:
+        return
+    if (out_dir / CURRENT).is_symlink():
+        # A build stopped during an earlier adoption: .current already holds the right pair.
+        for name in OUTPUT_FILES:
+            _link_through_current(out_dir, name)
+        return
+    old = Path(tempfile.mkdtemp(dir=out_dir, prefix=".staging-"))
+    for path in plain:
+        os.link(path, old / path.name)
+    old.chmod(0o755)
+    adopted = out_dir / ".graph-previous"
+    shutil.rmtree(adopted, ignore_errors=True)
+    os.replace(old, adopted)
+    _switch(out_dir / CURRENT, adopted.name)
     for name in OUTPUT_FILES:
-        target = out_dir / name
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(outputs[name])
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        written.append(target)
-    return written
+        _link_through_current(out_dir, name)
 
 
 def load_built_graph(path: Path) -> ox.Store:
