@@ -81,8 +81,9 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float =
 
 
 @contextmanager
-def oxigraph_server(binary: Path = OXIGRAPH) -> Iterator[Endpoint]:
-    """Run ``oxigraph serve --union-default-graph`` on a free port over a temporary folder.
+def oxigraph_server(binary: Path = OXIGRAPH, *, union_default_graph: bool = True) -> Iterator[Endpoint]:
+    """Run ``oxigraph serve`` (with ``--union-default-graph`` unless told not to) on a free port
+    over a temporary folder.
 
     Yields:
         the server's query, update and Graph Store Protocol URLs.
@@ -95,9 +96,9 @@ def oxigraph_server(binary: Path = OXIGRAPH) -> Iterator[Endpoint]:
     with tempfile.TemporaryDirectory(prefix="oxigraph-") as location:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
+        union = ["--union-default-graph"] if union_default_graph else []
         process = subprocess.Popen(
-            [str(binary), "serve", "--location", location, "--bind", f"127.0.0.1:{port}",
-             "--union-default-graph"],
+            [str(binary), "serve", "--location", location, "--bind", f"127.0.0.1:{port}", *union],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             wait_until_up(base + "/", process)

@@ -16,7 +16,7 @@ from graph.config import default_settings
 from graph.errors import GraphError, QueryError
 from graph.push import DEFAULT_BATCH_SIZE, push_graph
 from graph.queries import LANGUAGES, QuerySpec, bind_parameters, load_catalogue, load_query
-from graph.remote import RemoteStore
+from graph.remote import RemoteStore, union_default_graph_problem
 from graph.results import GRAPH_FORMATS, RESULT_FORMATS, serialize_result
 from graph.store import EmbeddedStore, GraphStore, Term
 
@@ -135,6 +135,10 @@ def _cmd_query(args: argparse.Namespace) -> int:
         raise QueryError(f"{spec.path}: {exc}") from exc
     format_name = "turtle" if result.kind == "graph" and args.format == "table" else args.format
     sys.stdout.write(serialize_result(result, format_name).decode("utf-8"))
+    if args.endpoint and result.kind == "select" and not result.rows and isinstance(store, RemoteStore):
+        problem = union_default_graph_problem(store)
+        if problem:
+            print(f"warning: {problem}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -152,6 +156,8 @@ def _cmd_push(args: argparse.Namespace) -> int:
     how = "Graph Store Protocol" if report.method == "graph-store" else "SPARQL Update"
     print(f"pushed {report.triples} triples in {len(report.graphs)} named graphs to {report.target} "
           f"({how}); the counts on {args.endpoint} match.")
+    if report.default_graph_problem:
+        print(f"warning: {report.default_graph_problem}", file=sys.stderr)
     return EXIT_OK
 
 

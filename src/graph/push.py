@@ -20,8 +20,8 @@ import pyoxigraph as ox
 
 from graph.build import load_built_graph
 from graph.config import project_version
-from graph.errors import BuildError, EndpointError
-from graph.remote import RemoteStore
+from graph.errors import BuildError, EndpointError, QueryError
+from graph.remote import RemoteStore, union_default_graph_problem
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ class PushReport:
     method: Literal["graph-store", "update"]
     target: str
     graphs: Mapping[str, int]
+    #: How to fix a store whose default graph leaves out the named graphs (queries would find nothing).
+    default_graph_problem: str | None = None
 
     @property
     def triples(self) -> int:
@@ -70,14 +72,17 @@ def push_graph(graph_file: Path, endpoint: str, update_endpoint: str | None = No
 
     Raises:
         BuildError: ``graph_file`` is missing or unreadable, or holds triples outside named graphs.
-        EndpointError: the store is down, refused a request (its answer is quoted), timed out,
-            or holds a different number of triples afterwards.
+        EndpointError: the query endpoint does not answer (checked before anything is written);
+            the store refused a request (its answer is quoted, with what was written before it and
+            how to recover), timed out, or holds a different number of triples afterwards.
     """
     if batch_size < 1:
         raise EndpointError(f"the batch size must be at least 1, not {batch_size}.")
     graphs = _triples_by_graph(graph_file)
+    remote = RemoteStore(endpoint, timeout_s=timeout_s)
+    _check_query_endpoint(remote)
     total = sum(len(triples) for triples in graphs.values())
-    sent = 0
+    written: dict[str, int] = {}
     headers = {"User-Agent": f"mmr-kg/{project_version()}"}
     with httpx.Client(timeout=timeout_s, headers=headers) as client:
         gsp = graph_store or (None if update_endpoint else discover_graph_store(client, endpoint))
@@ -86,16 +91,41 @@ def push_graph(graph_file: Path, endpoint: str, update_endpoint: str | None = No
         log.info("pushing %d triples in %d graphs to %s (%s)", total, len(graphs), target, method)
         for graph, triples in graphs.items():
             for first, batch in _batches(triples, batch_size):
-                if gsp:
-                    _send_graph_store(client, gsp, graph, batch, replace=first)
-                else:
-                    _send_update(client, target, graph, batch, replace=first)
-                sent += len(batch)
+                try:
+                    if gsp:
+                        _send_graph_store(client, gsp, graph, batch, replace=first)
+                    else:
+                        _send_update(client, target, graph, batch, replace=first)
+                except EndpointError as exc:
+                    raise EndpointError(f"{exc} {_partial_push(written, graphs, graph)}") from exc
+                written[graph] = written.get(graph, 0) + len(batch)
                 if progress is not None:
-                    progress(graph, sent, total)
+                    progress(graph, sum(written.values()), total)
     expected = {graph: len(triples) for graph, triples in graphs.items()}
-    verify_counts(RemoteStore(endpoint, timeout_s=timeout_s), expected)
-    return PushReport(method, target, expected)
+    verify_counts(remote, expected)
+    return PushReport(method, target, expected, union_default_graph_problem(remote))
+
+
+def _check_query_endpoint(remote: RemoteStore) -> None:
+    """Ask the query endpoint a trivial question before writing: the counts need it afterwards."""
+    try:
+        remote.query("ASK {}")
+    except (EndpointError, QueryError) as exc:
+        raise EndpointError(f"{exc} Nothing was written: the query endpoint must answer before a push "
+                            "(it checks the counts afterwards).") from exc
+
+
+def _partial_push(written: Mapping[str, int], graphs: Mapping[str, Sequence[ox.Triple]], failed: str) -> str:
+    """Say what a push that stopped had written, and how to recover."""
+    complete = [g for g, n in written.items() if n == len(graphs[g])]
+    done = sum(written.values())
+    if not done and not written.get(failed):
+        return "Nothing was written before it. Fix the cause and push again."
+    partly = written.get(failed, 0)
+    part = f"; <{failed}> holds {partly} of its {len(graphs[failed])} triples" if partly else ""
+    return (f"Before it, {done} triples were written: {len(complete)} of {len(graphs)} graphs complete"
+            f"{part}. The store holds a partial copy now; push again when the cause is fixed: each "
+            "graph is replaced whole, so a second push repairs it.")
 
 
 def _triples_by_graph(graph_file: Path) -> dict[str, list[ox.Triple]]:

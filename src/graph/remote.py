@@ -21,6 +21,7 @@ import time
 import urllib.error
 from collections.abc import Mapping
 
+import httpx
 import pyoxigraph as ox
 from SPARQLWrapper import ASK, CONSTRUCT, JSON, POST, SELECT, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import (
@@ -156,6 +157,52 @@ class RemoteStore:
         except (ConnectionError, http.client.HTTPException) as exc:
             raise EndpointError(f"lost the connection to {url} ({exc}). Is the store running? "
                                 "Try again, or check its log.") from exc
+
+
+def union_default_graph_problem(store: RemoteStore) -> str | None:
+    """Say how to fix a store whose default graph leaves out the named graphs, or ``None``.
+
+    The graph is pushed as named graphs and the queries read the default graph; a store
+    whose default graph is not their union (``oxigraph serve`` without
+    ``--union-default-graph``, Fuseki's TDB without ``unionDefaultGraph``) answers every
+    query with nothing, silently.
+
+    Raises:
+        EndpointError: the store cannot be asked.
+    """
+    if not store.query("ASK { GRAPH ?g { ?s ?p ?o } }").boolean:
+        return None
+    if store.query("ASK { ?s ?p ?o }").boolean:
+        return None
+    software = server_software(store.endpoint_url)
+    return (f"{store.endpoint_url} holds the graph in named graphs, but its default graph is empty, so "
+            f"every query finds nothing. {union_fix(software)} (See docs/readme-remote.md.)")
+
+
+def server_software(endpoint_url: str) -> str:
+    """Return the ``Server`` header the endpoint answers with, or ``""``."""
+    try:
+        answer = httpx.get(endpoint_url, params={"query": "ASK {}"}, timeout=10.0)
+    except httpx.HTTPError:
+        return ""
+    return answer.headers.get("server", "")
+
+
+def union_fix(software: str) -> str:
+    """How to make the default graph the union of the named graphs in the store ``software`` names.
+
+    >>> union_fix("Oxigraph/0.5.13")
+    'This is Oxigraph/0.5.13: restart it with `oxigraph serve --location DIR --union-default-graph`.'
+    """
+    name = software.lower()
+    if "oxigraph" in name:
+        return f"This is {software}: restart it with `oxigraph serve --location DIR --union-default-graph`."
+    if "jena" in name or "fuseki" in name:
+        return (f"This is {software}: set `tdb2:unionDefaultGraph true` (TDB2) or `tdb:unionDefaultGraph true` "
+                "(TDB1) on the dataset in its configuration, and restart it.")
+    return ("Make the store's default graph the union of its named graphs (Oxigraph: "
+            "`--union-default-graph`; Fuseki: `tdb2:unionDefaultGraph true`; Virtuoso and GraphDB do so "
+            "unless a query names its graphs).")
 
 
 def _timeout_message(url: str, timeout: float) -> str:
