@@ -34,7 +34,14 @@ def _app() -> tuple[FastAPI, WorkerPool]:
 
 
 APP, SANDBOX = _app()
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+#: Every check schemathesis has. One judgement is ours: a text that fits the schema's ``string`` is
+#: not yet SPARQL, so /sparql and the /query page may answer schema-valid input with 400
+#: (a malformed query, or dataset parameters without a query, which the protocol forbids).
+SPARQL_TEXT_ACCEPTANCE = {"positive_data_acceptance": {"expected-statuses": [
+    "2xx", "3xx", "400", "401", "403", "404", "409", "429"]}}
+CONFIG = schemathesis.config.SchemathesisConfig.from_dict({"operations": [
+    {"include-path": path, "checks": SPARQL_TEXT_ACCEPTANCE} for path in ("/sparql", "/query")]})
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
 
 
 def teardown_module() -> None:
@@ -45,5 +52,4 @@ def teardown_module() -> None:
 @settings(max_examples=6, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_api_never_fails_and_matches_its_schema(case: schemathesis.Case) -> None:
-    case.call_and_validate(checks=[not_a_server_error, status_code_conformance,
-                                   content_type_conformance, response_schema_conformance])
+    case.call_and_validate()

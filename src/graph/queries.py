@@ -181,6 +181,16 @@ def named_node(name: str, iri: str) -> ox.NamedNode:
         raise QueryError(f"parameter '{name}' is not a valid IRI: {exc}.", parameter=name) from None
 
 
+_UCS = "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef"
+_IRI_CHARS = f"(?:[A-Za-z0-9._~!$&'()*+,;=:@/{_UCS}-]|%[0-9A-Fa-f]{{2}})"
+#: What an IRI parameter accepts, as a JSON Schema ``pattern`` for the OpenAPI document: an
+#: absolute http(s) IRI, or a prefixed name of the project (``kgid:agency-boverket``).
+IRI_PARAMETER_PATTERN = (
+    f"^(?:https?://[A-Za-z0-9.-]+(?::[0-9]{{1,5}})?(?:/{_IRI_CHARS}*)?(?:\\?(?:{_IRI_CHARS}|\\?)*)?"
+    f"(?:#(?:{_IRI_CHARS}|\\?)*)?"
+    f"|(?:{'|'.join(sorted(PREFIXES))}):[A-Za-z0-9_.-]*)$")
+
+
 def expand_iri(name: str, value: str) -> str:
     """Return the absolute IRI for ``value``, expanding a known prefix (``kgid:agency-boverket``).
 

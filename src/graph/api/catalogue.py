@@ -19,7 +19,7 @@ from graph.api.context import ApiContext, get_context
 from graph.api.errors import ApiError, ErrorBody
 from graph.api.negotiate import choose
 from graph.errors import QueryError
-from graph.queries import ParamSpec, QuerySpec, bind_parameters
+from graph.queries import IRI_PARAMETER_PATTERN, ParamSpec, QuerySpec, bind_parameters
 from graph.sparql_text import tokens
 from graph.results import RESULT_FORMATS
 from graph.store import QueryResult, Term
@@ -28,7 +28,14 @@ router = APIRouter(tags=["queries"])
 
 PLAIN_JSON = "application/json"
 DEFAULT_LIMIT = 100
-_PATTERNS = {"date": r"^(\d{4}-\d{2}-\d{2}|today)$", "integer": r"^\s*[+-]?\d+\s*$"}
+#: Patterns of the OpenAPI document: a value that fits is one the query accepts (a real calendar
+#: date, with 29 February only in years divisible by four).
+_PATTERNS = {
+    "date": (r"^(\d{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+             r"|(?:0[13578]|1[02])-31)|\d\d(?:[02468][048]|[13579][26])-02-29|today)$"),
+    "integer": r"^\s*[+-]?\d+\s*$",
+    "iri": IRI_PARAMETER_PATTERN,
+}
 
 
 class ParamInfo(BaseModel):
@@ -173,12 +180,12 @@ def _endpoint(spec: QuerySpec, max_limit: int) -> Callable[..., Awaitable[Respon
 
 def _openapi_param(param: ParamSpec) -> inspect.Parameter:
     extra: dict[str, object] = {"alias": param.name, "description": param.description or param.type}
-    annotation: object = str | None
+    annotation: object = str if param.required else str | None
     if param.type == "enum" and param.values:
         annotation = Literal[tuple(param.values)] | None  # type: ignore[misc]
     elif param.type in _PATTERNS:
         extra["pattern"] = _PATTERNS[param.type]
-    elif param.type == "iri":
+    if param.type == "iri":
         extra["examples"] = ["kgid:agency-naturvardsverket"]
     default = ... if param.required else param.default
     return inspect.Parameter(f"p_{param.name}", inspect.Parameter.KEYWORD_ONLY, annotation=annotation,

@@ -21,6 +21,7 @@ from graph.api.errors import ApiError, ErrorBody, status_for
 from graph.api.negotiate import prefers_html
 from graph.errors import GraphError
 from graph.namespaces import KGID, PREFIXES
+from graph.queries import IRI_PARAMETER_PATTERN
 from graph.store import QueryResult
 
 router = APIRouter()
@@ -64,6 +65,8 @@ async def home(request: Request, lang: Lang = LangQuery, ctx: ApiContext = Depen
 @router.get("/query", response_class=HTMLResponse, summary="Query page", tags=["pages"],
             responses={400: {"description": "The page, showing why the query failed",
                              "content": {"text/html": {}}},
+                       403: {"description": "The page, saying the query was refused (an update, LOAD or "
+                                            "SERVICE)", "content": {"text/html": {}}},
                        503: {"description": "The page, saying the query ran past its time limit",
                              "content": {"text/html": {}}}})
 async def query_page(request: Request, query: str | None = Query(None, description="SPARQL to run"),
@@ -127,7 +130,9 @@ async def entity(request: Request, local: str, lang: Lang = LangQuery,
 
 @router.get("/resource", summary="Any IRI of the graph", tags=["resources"], responses=_RDF_RESPONSES,
             response_class=Response)
-async def resource(request: Request, iri: str = Query(..., description="an absolute IRI", min_length=1),
+async def resource(request: Request, iri: str = Query(..., description="an absolute http(s) IRI, or a prefixed "
+                                                                   "name such as kg:Touchpoint",
+                                                       pattern=IRI_PARAMETER_PATTERN),
                    lang: Lang = LangQuery, ctx: ApiContext = Depends(get_context)) -> Response:
     """Like ``/id/...`` for IRIs outside ``kgid:`` (classes, properties, documents)."""
     from graph.queries import expand_iri
