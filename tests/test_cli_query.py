@@ -12,7 +12,7 @@ import pytest
 from graph.cli import main
 from graph.config import default_settings
 from graph.queries import bind_parameters, load_catalogue
-from graph.remote import RemoteStore
+from graph.store.remote import RemoteStore
 from graph.store import EmbeddedStore, QueryResult
 from query_samples import parameter_cases
 from servers import Endpoint, free_port

@@ -15,8 +15,9 @@ import networkx as nx
 import pytest
 
 from graph.cli import main
-from graph.network import MEASURES, NetworkError, build_network, list_projections
-from graph.network_export import FORMATS, export_network
+from graph.errors import NetworkError
+from graph.network import MEASURES, build_network, list_projections
+from graph.network import FORMATS, export_network
 from graph.store import EmbeddedStore
 
 PREFIXES = """PREFIX kg: <https://w3id.org/mmr-kg/def/>

@@ -14,7 +14,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from graph.network import build_network
-from graph.network_export import export_network
+from graph.network import export_network
 from graph.store import EmbeddedStore
 
 pytestmark = pytest.mark.browser

@@ -12,13 +12,13 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from graph.errors import QueryError
+from graph.namespaces import compact
 from graph.queries import QuerySpec, run_query
 from graph.results import (
     GRAPH_FORMATS,
     RESULT_FORMATS,
     format_for_media_type,
     serialize_result,
-    shorten_iri,
 )
 from graph.store import EmbeddedStore, QueryResult, Term
 from query_samples import parameter_cases
@@ -181,8 +181,8 @@ def test_table_of_ask() -> None:
     ("https://example.org/x", "<https://example.org/x>"),
     (KGID + "a/b", f"<{KGID}a/b>"),
 ])
-def test_shorten_iri(iri: str, short: str) -> None:
-    assert shorten_iri(iri) == short
+def test_compact_iri_in_brackets(iri: str, short: str) -> None:
+    assert compact(iri, brackets=True) == short
 
 
 def test_format_map_agrees_with_pyoxigraph() -> None:

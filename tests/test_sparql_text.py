@@ -6,7 +6,7 @@ import pyoxigraph as ox
 import pytest
 
 from graph.errors import QueryError, QueryRefused
-from graph.sparql_text import Term, inline_bindings, refuse_unsafe, tokens
+from graph.store.sparql_text import Term, inline_bindings, refuse_unsafe, tokens
 
 INJECTION = 'x" } ; DROP ALL #'
 UNUSED = {"zz": ox.Literal("a")}
@@ -132,7 +132,7 @@ def test_escapes_cannot_hide_a_service_call(sparql: str) -> None:
 
 
 def test_a_service_call_is_refused_even_where_the_tokenizer_is_fooled(monkeypatch: pytest.MonkeyPatch) -> None:
-    import graph.sparql_text as text
+    import graph.store.sparql_text as text
     monkeypatch.setattr(text, "tokens", lambda sparql: iter(()))  # a tokenizer that sees nothing
     with pytest.raises(QueryRefused):
         text.refuse_unsafe("SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")

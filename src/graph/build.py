@@ -183,7 +183,7 @@ def load_built_graph(path: Path) -> ox.Store:
         BuildError: the file is missing or unreadable; the message says to run ``kg build``.
     """
     if not path.exists():
-        raise BuildError("no built graph here. Run 'kg build' first, or pass --graph FILE.", path)
+        raise BuildError(f"no built graph at {path}. Run 'kg build' first, or pass --graph FILE.")
     fmt = FORMATS_BY_SUFFIX.get(path.suffix, ox.RdfFormat.N_QUADS)
     store = ox.Store()
     try:

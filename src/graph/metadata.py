@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph.namespaces import DATASET_IRI, GRAPH_BASE, PREFIXES, prefixed_name
+from graph.namespaces import DATASET_IRI, GRAPH_BASE, PREFIXES, compact
 
 META_GRAPH = ox.NamedNode(GRAPH_BASE + "meta")
 
@@ -129,4 +129,4 @@ SELECT ?class ?n WHERE {
 
 def class_counts(store: ox.Store) -> list[tuple[str, int]]:
     """Return (class as a prefixed name, number of entities) from the dataset's VoID description."""
-    return [(prefixed_name(row["class"].value) or row["class"].value, int(row["n"].value)) for row in store.query(_CLASS_COUNTS)]
+    return [(compact(row["class"].value), int(row["n"].value)) for row in store.query(_CLASS_COUNTS)]

@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, get_args
 
 import pyoxigraph as ox
 import yaml
@@ -28,7 +29,9 @@ from graph.errors import QueryError
 from graph.namespaces import PREFIXES
 from graph.store import GraphStore, QueryResult, Term
 
-LANGUAGES = ("sv", "en")
+Language = Literal["sv", "en"]
+#: The label languages every query takes as ``lang``, the default first.
+LANGUAGES: tuple[Language, ...] = get_args(Language)
 PARAM_TYPES = ("iri", "date", "string", "integer", "enum")
 _XSD = PREFIXES["xsd"]
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -143,6 +146,45 @@ def load_catalogue(queries_dir: Path) -> dict[str, QuerySpec]:
     return {p.stem: load_query(p) for p in sorted(queries_dir.glob("*.rq"))}
 
 
+def find_query(catalogue: Mapping[str, QuerySpec], name: str, listing: str) -> QuerySpec:
+    """Return the catalogued query ``name``.
+
+    Raises:
+        QueryError: no such query; ``listing`` tells where to find the names.
+    """
+    spec = catalogue.get(name)
+    if spec is None:
+        raise unknown_query(name, listing)
+    return spec
+
+
+def unknown_query(name: str, listing: str) -> QueryError:
+    """Return the error for a name the catalogue lacks; ``listing`` tells where to find the names."""
+    return QueryError(f"no query named {name!r}. {listing}")
+
+
+def load_adhoc(path: Path, raw: Mapping[str, str], lang: str | None) -> tuple[QuerySpec, dict[str, Term]]:
+    """Read a SPARQL file to run ad hoc, and bind ``raw`` parameters and ``lang`` to it.
+
+    A file with a ``#+`` header is read like a catalogued query (its parameters are checked);
+    one without takes no parameters, and ``lang`` only when given.
+
+    Raises:
+        QueryError: the file cannot be read, or a parameter does not fit.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QueryError(f"cannot read the query file {path}: {exc}.") from exc
+    if any(line.startswith("#+") for line in text.splitlines()):
+        spec = load_query(path)
+    else:
+        spec = QuerySpec(name=path.stem, path=path, summary="", description="", text=text)
+        if not raw and lang is None:
+            return spec, {}
+    return spec, bind_parameters(spec, raw, lang or LANGUAGES[0])
+
+
 def parse_term(param: ParamSpec, raw: str) -> Term:
     """Turn a raw string into the RDF term for ``param`` (see :meth:`ParamSpec.to_term`)."""
     value = raw.strip()
@@ -197,7 +239,7 @@ def expand_iri(name: str, value: str) -> str:
     return value
 
 
-def bind_parameters(spec: QuerySpec, raw: Mapping[str, str], lang: str = "sv") -> dict[str, Term]:
+def bind_parameters(spec: QuerySpec, raw: Mapping[str, str], lang: str = LANGUAGES[0]) -> dict[str, Term]:
     """Validate ``raw`` parameters against ``spec`` and return variable bindings.
 
     Unknown names, bad values and missing required parameters raise :class:`QueryError`;
@@ -220,7 +262,7 @@ def bind_parameters(spec: QuerySpec, raw: Mapping[str, str], lang: str = "sv") -
 
 
 def run_query(store: GraphStore, spec: QuerySpec, raw: Mapping[str, str] | None = None,
-              lang: str = "sv", **limits: float | int | None) -> QueryResult:
+              lang: str = LANGUAGES[0], **limits: float | int | None) -> QueryResult:
     """Run a catalogued query with validated parameters.
 
     Example:

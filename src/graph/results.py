@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from graph.errors import QueryError
-from graph.namespaces import PREFIXES, prefixed_name
+from graph.namespaces import PREFIXES, compact
 from graph.store import QueryResult, Term
 
 _XSD_STRING = PREFIXES["xsd"] + "string"
@@ -221,20 +221,11 @@ def _write_tsv(result: QueryResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def shorten_iri(iri: str) -> str:
-    """Return ``iri`` as a prefixed name when a project prefix covers it, else ``<iri>``.
-
-    >>> shorten_iri("https://w3id.org/mmr-kg/id/agency-boverket")
-    'kgid:agency-boverket'
-    """
-    return prefixed_name(iri) or f"<{iri}>"
-
-
 def _table_value(term: Term | None) -> str:
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        text = shorten_iri(term.value)
+        text = compact(term.value, brackets=True)
     elif isinstance(term, ox.BlankNode):
         text = f"_:{term.value}"
     else:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from graph.api import catalogue, operations, pages, sparql
+from graph.api.routes import catalogue, exports, health, pages, report, sparql
 from graph.api.context import ApiContext
 from graph.api.errors import install_error_handlers
 from graph.config import Settings
@@ -57,6 +57,8 @@ def create_app(store: GraphStore, settings: Settings, *, queries: Mapping[str, Q
     app.include_router(catalogue.router)
     catalogue.add_query_operations(app, ctx)
     app.include_router(pages.router)
-    app.include_router(operations.router)
+    app.include_router(report.router)
+    app.include_router(exports.router)
+    app.include_router(health.router)
     app.mount("/static", StaticFiles(packages=[("graph.api", "static")]), name="static")
     return app

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import functools
-import inspect
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -57,12 +56,6 @@ class ApiContext:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="kg-query")
         return self._executor
-
-    @property
-    def oxigraph_store(self) -> ox.Store | None:
-        """The embedded pyoxigraph store, or ``None`` when serving a remote endpoint."""
-        inner = getattr(self.store, "store", None)
-        return inner if isinstance(inner, ox.Store) else None
 
     @property
     def adhoc_executor(self) -> ThreadPoolExecutor:
@@ -130,17 +123,8 @@ class ApiContext:
         """
         limit = self.settings.query_row_limit if row_limit is True else row_limit
         kwargs: dict[str, object] = {k: v for k, v in dataset.items() if v}
-        if kwargs and not self.accepts_dataset:
-            from graph.api.errors import ApiError
-            raise ApiError(400, "default-graph-uri and named-graph-uri are not supported when serving a "
-                                "remote endpoint; use FROM / FROM NAMED in the query instead.")
         return await self.run(self.store.query, sparql, bindings, adhoc=adhoc,
                               timeout_s=self.settings.query_timeout_s, row_limit=limit, **kwargs)
-
-    @property
-    def accepts_dataset(self) -> bool:
-        """Whether the store takes ``default_graph`` / ``named_graphs`` (the embedded store does)."""
-        return "default_graph" in inspect.signature(self.store.query).parameters
 
     def close(self) -> None:
         """Stop the worker pools; running queries finish in the background. The next query starts new ones."""

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import networkx as nx
 
-from graph.network import NetworkError, build_network
-from graph.network_draw import draw_html, draw_png, draw_svg, node_colour, node_size
+from graph.errors import NetworkError
+from graph.network.draw import draw_html, draw_png, draw_svg, node_colour, node_size
+from graph.network.projections import build_network
 from graph.store import GraphStore
 
 log = logging.getLogger(__name__)
@@ -146,9 +147,24 @@ def export_network(store: GraphStore, projection: str, fmt: str, lang: str = "sv
         >>> media_type
         'application/graphml+xml'
     """
+    network_format(fmt)  # an unknown format fails before the graph is built
+    return write_network(build_network(store, projection, lang, queries_dir=queries_dir), fmt)
+
+
+def write_network(graph: nx.Graph, fmt: str) -> tuple[bytes, str]:
+    """Serialise a graph from :func:`~graph.network.projections.build_network` as ``fmt``.
+
+    Returns:
+        The file's bytes and its media type.
+
+    Raises:
+        NetworkError: unknown format; the message lists the valid ones.
+
+    >>> write_network(nx.Graph(), "json")[1]
+    'application/json'
+    """
     writer = network_format(fmt)
-    graph = build_network(store, projection, lang, queries_dir=queries_dir)
     body = writer.write(graph)
-    log.info("exported %s as %s (%d bytes)", projection, fmt, len(body))
+    log.info("exported %s as %s (%d bytes)", graph.graph.get("projection", "a network"), fmt, len(body))
     return body, writer.media_type
 

@@ -2,7 +2,7 @@
 
 Queries are checked locally first (so a syntax error names its line and column), then
 sent by URL-encoded POST. Parameters travel as ``VALUES`` blocks written from the
-terms' N-Triples form (:func:`graph.sparql_text.inline_bindings`, as in the embedded
+terms' N-Triples form (:func:`graph.store.sparql_text.inline_bindings`, as in the embedded
 store). Answers
 are parsed back into pyoxigraph terms, so a remote result compares equal to the
 embedded one.
@@ -30,10 +30,10 @@ from SPARQLWrapper.SPARQLExceptions import (
     Unauthorized,
 )
 
-from graph.config import project_version
+from graph.config import REMOTE_TIMEOUT_S, project_version
 from graph.errors import EndpointError, QueryError
-from graph.sparql_text import inline_bindings, refuse_unsafe
-from graph.store import QueryResult, ResultKind, Term, collect_result, query_syntax_error
+from graph.store.sparql_text import inline_bindings, refuse_unsafe
+from graph.store.embedded import QueryResult, ResultKind, Term, collect_result, query_syntax_error
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class RemoteStore:
         timeout_s: how long to wait for an answer to each request.
     """
 
-    def __init__(self, endpoint_url: str, *, timeout_s: float = 60.0) -> None:
+    def __init__(self, endpoint_url: str, *, timeout_s: float = REMOTE_TIMEOUT_S) -> None:
         self.endpoint_url = endpoint_url
         self.timeout_s = timeout_s
         self._checker = ox.Store()
@@ -64,7 +64,9 @@ class RemoteStore:
         return int(row[0].value) if row[0] is not None else 0
 
     def query(self, sparql: str, bindings: Mapping[str, Term] | None = None, *,
-              timeout_s: float | None = None, row_limit: int | None = None) -> QueryResult:
+              timeout_s: float | None = None, row_limit: int | None = None,
+              default_graph: list[ox.NamedNode] | None = None,
+              named_graphs: list[ox.NamedNode] | None = None) -> QueryResult:
         """Run a read-only query on the endpoint.
 
         Args:
@@ -72,6 +74,9 @@ class RemoteStore:
             bindings: variable name to RDF term, sent as a ``VALUES`` block.
             timeout_s: wait at most this long (default: the store's ``timeout_s``).
             row_limit: stop with :class:`~graph.errors.QueryLimitExceeded` past this many rows.
+            default_graph: sent as ``default-graph-uri`` protocol parameters (the endpoint's
+                own default graph when ``None``).
+            named_graphs: sent as ``named-graph-uri`` protocol parameters.
 
         Returns:
             The result, with pyoxigraph terms.
@@ -86,7 +91,7 @@ class RemoteStore:
         text = inline_bindings(sparql, bindings or {})
         timeout = timeout_s or self.timeout_s
         deadline = time.monotonic() + timeout
-        body, content_type = self._send(text, kind, timeout)
+        body, content_type = self._send(text, kind, timeout, default_graph or [], named_graphs or [])
         return self._read_answer(body, content_type, kind, deadline, row_limit)
 
     def _read_answer(self, body: bytes, content_type: str, kind: ResultKind, deadline: float,
@@ -118,7 +123,8 @@ class RemoteStore:
             return "ask"
         return "select" if isinstance(answer, ox.QuerySolutions) else "graph"
 
-    def _send(self, text: str, kind: ResultKind, timeout: float) -> tuple[bytes, str]:
+    def _send(self, text: str, kind: ResultKind, timeout: float, default_graph: list[ox.NamedNode],
+              named_graphs: list[ox.NamedNode]) -> tuple[bytes, str]:
         url = self.endpoint_url
         wrapper = SPARQLWrapper(url, agent=f"mmr-kg/{project_version()}")
         wrapper.setMethod(POST)
@@ -126,6 +132,10 @@ class RemoteStore:
         wrapper.setReturnFormat(TURTLE if kind == "graph" else JSON)
         wrapper.setTimeout(math.ceil(timeout))
         wrapper.setQuery(text)
+        for graph in default_graph:
+            wrapper.addDefaultGraph(graph.value)
+        for graph in named_graphs:
+            wrapper.addNamedGraph(graph.value)
         # SPARQLWrapper guesses the form with a regex that words in comments can fool
         # (``#+ columns: [webAddress]`` reads as ADD); the local parse already knows it.
         wrapper.queryType = _WRAPPER_FORMS[kind]

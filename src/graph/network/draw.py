@@ -14,12 +14,11 @@ import math
 import textwrap
 from collections import Counter
 from importlib import resources
-
 from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from graph.network import SEED
+from graph.network.measures import SEED
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -213,7 +212,7 @@ def draw_html(graph: nx.Graph) -> bytes:
         "edges": [{"source": s, "target": t, "attrs": d} for s, t, d in graph.edges(data=True)],
     }
     data = json.dumps(payload, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
-    template = resources.files("graph").joinpath("network_page.html").read_text(encoding="utf-8")
+    template = resources.files("graph.network").joinpath("templates", "page.html").read_text(encoding="utf-8")
     page = (template.replace("__TITLE__", html.escape(_title(graph)))
             .replace("__LANG__", html.escape(str(graph.graph.get("lang", "sv"))))
             .replace("__DATA__", data))

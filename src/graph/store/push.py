@@ -19,9 +19,9 @@ import httpx
 import pyoxigraph as ox
 
 from graph.build import load_built_graph
-from graph.config import project_version
+from graph.config import REMOTE_TIMEOUT_S, project_version
 from graph.errors import BuildError, EndpointError
-from graph.remote import RemoteStore
+from graph.store.remote import RemoteStore
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class PushReport:
 
 def push_graph(graph_file: Path, endpoint: str, update_endpoint: str | None = None,
                graph_store: str | None = None, *, batch_size: int = DEFAULT_BATCH_SIZE,
-               timeout_s: float = 60.0, progress: ProgressCallback | None = None) -> PushReport:
+               timeout_s: float = REMOTE_TIMEOUT_S, progress: ProgressCallback | None = None) -> PushReport:
     """Replace each named graph of ``graph_file`` in the store at ``endpoint``, then verify the counts.
 
     Example:

@@ -16,7 +16,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from graph.errors import QueryError, QueryLimitExceeded
-from graph.sparql_text import Term, inline_bindings, refuse_unsafe
+from graph.store.sparql_text import Term, inline_bindings, refuse_unsafe
 
 ResultKind = TypingLiteral["select", "ask", "graph"]
 
@@ -51,8 +51,14 @@ class GraphStore(Protocol):
     """Anything that answers SPARQL queries over the built graph."""
 
     def query(self, sparql: str, bindings: Mapping[str, Term] | None = None, *,
-              timeout_s: float | None = None, row_limit: int | None = None) -> QueryResult:
-        """Run ``sparql`` with ``bindings`` (variable name to RDF term) and return the result."""
+              timeout_s: float | None = None, row_limit: int | None = None,
+              default_graph: list[ox.NamedNode] | None = None,
+              named_graphs: list[ox.NamedNode] | None = None) -> QueryResult:
+        """Run ``sparql`` with ``bindings`` (variable name to RDF term) and return the result.
+
+        ``default_graph`` and ``named_graphs`` restrict the dataset as the SPARQL protocol's
+        ``default-graph-uri`` and ``named-graph-uri`` do (``None``: the store's own).
+        """
         ...
 
     def __len__(self) -> int:
@@ -87,7 +93,7 @@ class EmbeddedStore:
         Args:
             sparql: the query text.
             bindings: initial values for variables, as RDF terms
-                (see :func:`graph.sparql_text.inline_bindings`).
+                (see :func:`graph.store.sparql_text.inline_bindings`).
             timeout_s: stop reading results after this many seconds.
             row_limit: stop with :class:`QueryLimitExceeded` past this many rows.
             default_graph: the graphs forming the default graph (``default-graph-uri``);

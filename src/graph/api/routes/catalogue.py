@@ -19,8 +19,8 @@ from graph.api.context import ApiContext, get_context
 from graph.api.errors import ApiError, ErrorBody
 from graph.api.negotiate import choose
 from graph.errors import QueryError
-from graph.queries import ParamSpec, QuerySpec, bind_parameters
-from graph.sparql_text import tokens
+from graph.queries import LANGUAGES, Language, ParamSpec, QuerySpec, bind_parameters, find_query, unknown_query
+from graph.store.sparql_text import tokens
 from graph.results import RESULT_FORMATS
 from graph.store import QueryResult, Term
 
@@ -28,6 +28,7 @@ router = APIRouter(tags=["queries"])
 
 PLAIN_JSON = "application/json"
 DEFAULT_LIMIT = 100
+LISTING = "GET /queries lists them."
 _PATTERNS = {"date": r"^(\d{4}-\d{2}-\d{2}|today)$", "integer": r"^\s*[+-]?\d+\s*$"}
 
 
@@ -88,10 +89,15 @@ async def list_queries(ctx: ApiContext = Depends(get_context)) -> list[QueryInfo
                        404: {"model": ErrorBody}})
 async def query_text(name: str, ctx: ApiContext = Depends(get_context)) -> Response:
     """Return the ``.rq`` file, header included."""
-    spec = ctx.catalogue.get(name)
-    if spec is None:
-        raise ApiError(404, f"no query named {name!r}. GET /queries lists them.")
-    return Response(spec.text, media_type="application/sparql-query; charset=utf-8")
+    return Response(_find(ctx, name).text, media_type="application/sparql-query; charset=utf-8")
+
+
+def _find(ctx: ApiContext, name: str) -> QuerySpec:
+    """Return the catalogued query ``name``, or answer 404."""
+    try:
+        return find_query(ctx.catalogue, name, LISTING)
+    except QueryError as exc:
+        raise ApiError(404, str(exc)) from None
 
 
 def stable_rows(result: QueryResult, ordered: bool) -> list[tuple[Term | None, ...]]:
@@ -157,8 +163,8 @@ def _endpoint(spec: QuerySpec, max_limit: int) -> Callable[..., Awaitable[Respon
                                 default=Depends(get_context))]
     params += [_openapi_param(p) for p in spec.params]
     params += [
-        inspect.Parameter("lang", inspect.Parameter.KEYWORD_ONLY, annotation=Literal["sv", "en"],
-                          default=Query("sv", description="language of labels")),
+        inspect.Parameter("lang", inspect.Parameter.KEYWORD_ONLY, annotation=Language,
+                          default=Query(LANGUAGES[0], description="language of labels")),
         inspect.Parameter("limit", inspect.Parameter.KEYWORD_ONLY, annotation=int,
                           default=Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="rows per page")),
         inspect.Parameter("offset", inspect.Parameter.KEYWORD_ONLY, annotation=int,
@@ -196,6 +202,6 @@ def add_query_operations(app: FastAPI, ctx: ApiContext) -> None:
                        400: {"model": ErrorBody}, 406: {"model": ErrorBody},
                        422: {"model": ErrorBody}, 503: {"model": ErrorBody}})
 
-    async def unknown_query(name: str) -> Response:
-        raise ApiError(404, f"no query named {name!r}. GET /queries lists them.")
-    app.add_api_route("/queries/{name}", unknown_query, methods=["GET"], include_in_schema=False)
+    async def no_such_query(name: str) -> Response:
+        raise ApiError(404, str(unknown_query(name, LISTING)))
+    app.add_api_route("/queries/{name}", no_such_query, methods=["GET"], include_in_schema=False)

@@ -6,10 +6,7 @@ Browsers get HTML; programs get Turtle, N-Triples, JSON-LD or RDF/XML by ``Accep
 
 from __future__ import annotations
 
-from typing import Literal
-
 import pyoxigraph as ox
-
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -20,16 +17,16 @@ from graph.api.context import ApiContext, get_context
 from graph.api.errors import ApiError, ErrorBody, status_for
 from graph.api.negotiate import prefers_html
 from graph.errors import GraphError
-from graph.namespaces import KGID, PREFIXES
+from graph.namespaces import KGID, PREFIXES, compact
+from graph.queries import LANGUAGES, Language, expand_iri
 from graph.store import QueryResult
 
 router = APIRouter()
 templates = Jinja2Templates(env=Environment(loader=PackageLoader("graph.api", "templates"),
                                             autoescape=select_autoescape(["html"])))
 templates.env.filters["link"] = views.link_for
-templates.env.filters["compact"] = views.compact
-Lang = Literal["sv", "en"]
-LangQuery = Query("sv", description="language of labels (sv or en)")
+templates.env.filters["compact"] = compact
+LangQuery = Query(LANGUAGES[0], description=f"language of labels ({' or '.join(LANGUAGES)})")
 AGENCY = PREFIXES["kg"] + "Agency"
 OBJECTIVE = PREFIXES["kg"] + "EnvironmentalQualityObjective"
 EXAMPLE_QUERY = """PREFIX kg: <https://w3id.org/mmr-kg/def/>
@@ -49,13 +46,13 @@ _RDF_RESPONSES: dict[int | str, dict[str, object]] = {
 
 def page(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
     """Render template ``name`` with the common context (language, paths)."""
-    lang = request.query_params.get("lang", "sv")
-    return templates.TemplateResponse(request, name, {"lang": lang if lang in ("sv", "en") else "sv",
+    lang = request.query_params.get("lang", LANGUAGES[0])
+    return templates.TemplateResponse(request, name, {"lang": lang if lang in LANGUAGES else LANGUAGES[0],
                                                       "path": request.url.path, **context}, status_code=status)
 
 
 @router.get("/", response_class=HTMLResponse, summary="Home page", tags=["pages"])
-async def home(request: Request, lang: Lang = LangQuery, ctx: ApiContext = Depends(get_context)) -> HTMLResponse:
+async def home(request: Request, lang: Language = LangQuery, ctx: ApiContext = Depends(get_context)) -> HTMLResponse:
     """What the graph is, its counts, and links to agencies, objectives, queries and exports."""
     return page(request, "home.html", info=await views.home_view(ctx, lang),
                 queries=list(ctx.catalogue.values()))
@@ -67,7 +64,7 @@ async def home(request: Request, lang: Lang = LangQuery, ctx: ApiContext = Depen
                        503: {"description": "The page, saying the query ran past its time limit",
                              "content": {"text/html": {}}}})
 async def query_page(request: Request, query: str | None = Query(None, description="SPARQL to run"),
-                     lang: Lang = LangQuery, ctx: ApiContext = Depends(get_context)) -> HTMLResponse:
+                     lang: Language = LangQuery, ctx: ApiContext = Depends(get_context)) -> HTMLResponse:
     """A form where an analyst types SPARQL and sees the results as a table."""
     result: QueryResult | None = None
     error: str | None = None
@@ -115,7 +112,7 @@ async def _show(request: Request, ctx: ApiContext, iri: str, lang: str) -> Respo
 
 @router.get("/id/{local:path}", summary="An entity of the graph (kgid:{local})", tags=["resources"],
             responses=_RDF_RESPONSES, response_class=Response)
-async def entity(request: Request, local: str, lang: Lang = LangQuery,
+async def entity(request: Request, local: str, lang: Language = LangQuery,
                  ctx: ApiContext = Depends(get_context)) -> Response:
     """HTML for browsers; Turtle, N-Triples, JSON-LD or RDF/XML for programs."""
     return await _show(request, ctx, KGID + local, lang)
@@ -124,9 +121,8 @@ async def entity(request: Request, local: str, lang: Lang = LangQuery,
 @router.get("/resource", summary="Any IRI of the graph", tags=["resources"], responses=_RDF_RESPONSES,
             response_class=Response)
 async def resource(request: Request, iri: str = Query(..., description="an absolute IRI", min_length=1),
-                   lang: Lang = LangQuery, ctx: ApiContext = Depends(get_context)) -> Response:
+                   lang: Language = LangQuery, ctx: ApiContext = Depends(get_context)) -> Response:
     """Like ``/id/...`` for IRIs outside ``kgid:`` (classes, properties, documents)."""
-    from graph.queries import expand_iri
     try:
         absolute = expand_iri("iri", iri)
     except GraphError as exc:
