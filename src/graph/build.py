@@ -18,19 +18,13 @@ import pyoxigraph as ox
 
 from graph.config import Settings
 from graph.errors import BuildError
+from graph.formats import DATASET_FILES, SOURCE_FORMATS
 from graph.metadata import describe_dataset
 from graph.namespaces import BASE, GRAPH_BASE, PREFIXES
 
 log = logging.getLogger(__name__)
 
-FORMATS_BY_SUFFIX: dict[str, ox.RdfFormat] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".trig": ox.RdfFormat.TRIG,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-}
 SKOLEM_BASE = BASE + ".well-known/genid/"
-OUTPUT_FILES = ("graph.nq", "graph.trig")
 
 
 @dataclass(frozen=True)
@@ -48,7 +42,7 @@ def source_files(settings: Settings) -> list[Path]:
     """Return the ontology and data files of ``settings``, ontology first, each folder sorted."""
     files: list[Path] = []
     for folder in (settings.ontology_dir, settings.data_dir):
-        files.extend(sorted(p for p in folder.iterdir() if p.suffix in FORMATS_BY_SUFFIX))
+        files.extend(sorted(p for p in folder.iterdir() if p.suffix in SOURCE_FORMATS))
     return files
 
 
@@ -71,9 +65,9 @@ def parse_file(path: Path) -> list[ox.Quad]:
         BuildError: the file is missing, of an unknown kind, or not valid RDF
             (the message names file, line and column).
     """
-    fmt = FORMATS_BY_SUFFIX.get(path.suffix)
+    fmt = SOURCE_FORMATS.get(path.suffix)
     if fmt is None:
-        known = ", ".join(sorted(FORMATS_BY_SUFFIX))
+        known = ", ".join(sorted(SOURCE_FORMATS))
         raise BuildError(f"unknown file kind '{path.suffix}'. Use one of {known}.", path)
     try:
         content = path.read_bytes()
@@ -147,9 +141,7 @@ def sorted_quads(store: ox.Store) -> list[ox.Quad]:
 
 def serialize_dataset(quads: list[ox.Quad], name: str) -> bytes:
     """Serialize already sorted quads as ``graph.nq`` (N-Quads) or ``graph.trig`` (TriG with the project prefixes)."""
-    if name == "graph.trig":
-        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
-    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    return ox.serialize(quads, format=DATASET_FILES[name], prefixes=PREFIXES)  # N-Quads ignores prefixes
 
 
 def write_graph(built: BuiltGraph, out_dir: Path) -> list[Path]:
@@ -160,9 +152,9 @@ def write_graph(built: BuiltGraph, out_dir: Path) -> list[Path]:
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     quads = sorted_quads(built.store)
-    outputs = {name: serialize_dataset(quads, name) for name in OUTPUT_FILES}
+    outputs = {name: serialize_dataset(quads, name) for name in DATASET_FILES}
     written = []
-    for name in OUTPUT_FILES:
+    for name in DATASET_FILES:
         target = out_dir / name
         fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.")
         try:
@@ -184,7 +176,7 @@ def load_built_graph(path: Path) -> ox.Store:
     """
     if not path.exists():
         raise BuildError(f"no built graph at {path}. Run 'kg build' first, or pass --graph FILE.")
-    fmt = FORMATS_BY_SUFFIX.get(path.suffix, ox.RdfFormat.N_QUADS)
+    fmt = SOURCE_FORMATS.get(path.suffix, ox.RdfFormat.N_QUADS)
     store = ox.Store()
     try:
         store.load(path=str(path), format=fmt)

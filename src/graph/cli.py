@@ -15,7 +15,8 @@ from graph.build import build_graph, write_graph
 from graph.config import REMOTE_TIMEOUT_S, default_settings
 from graph.errors import GraphError, QueryError
 from graph.queries import LANGUAGES, bind_parameters, find_query, load_adhoc, load_catalogue
-from graph.results import GRAPH_FORMATS, RESULT_FORMATS, serialize_result
+from graph.formats import GRAPH_FORMATS, RESULT_FORMATS
+from graph.results import serialize_result
 from graph.store.push import DEFAULT_BATCH_SIZE, push_graph
 from graph.store.source import DEFAULT_GRAPH_FILE, open_store
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from graph.formats import DATASET_FILES
 from graph.namespaces import DATASET_IRI, GRAPH_BASE, PREFIXES, compact
 
 META_GRAPH = ox.NamedNode(GRAPH_BASE + "meta")
@@ -14,10 +15,6 @@ META_GRAPH = ox.NamedNode(GRAPH_BASE + "meta")
 _RDF, _DCAT, _VOID, _DCT, _OWL, _PROV = (PREFIXES[p] for p in ("rdf", "dcat", "void", "dcterms", "owl", "prov"))
 _XSD_INT = ox.NamedNode(PREFIXES["xsd"] + "integer")
 
-DISTRIBUTIONS = {
-    "graph.nq": "application/n-quads",
-    "graph.trig": "application/trig",
-}
 
 _COUNTS = """
 SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects)
@@ -96,12 +93,12 @@ def describe_dataset(store: ox.Store, sources: Sequence[Path], version: str) -> 
         add(subset, _PREFIX_SD + "name", graph)
         add(subset, _VOID + "triples", _int(row["n"]))
 
-    for name, media_type in DISTRIBUTIONS.items():
+    for name, rdf_format in DATASET_FILES.items():
         dist = _n(f"{DATASET_IRI}-distribution-{name}")
         add(ds, _DCAT + "distribution", dist)
         add(dist, _RDF + "type", _n(_DCAT + "Distribution"))
         add(dist, _DCT + "title", ox.Literal(name))
-        add(dist, _DCAT + "mediaType", _n("https://www.iana.org/assignments/media-types/" + media_type))
+        add(dist, _DCAT + "mediaType", _n("https://www.iana.org/assignments/media-types/" + rdf_format.media_type))
 
     for row in store.query(_SOURCES, use_default_graph_as_union=True):
         add(ds, _PROV + "wasDerivedFrom", row["doc"])

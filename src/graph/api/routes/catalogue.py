@@ -21,7 +21,7 @@ from graph.api.negotiate import choose
 from graph.errors import QueryError
 from graph.queries import LANGUAGES, Language, ParamSpec, QuerySpec, bind_parameters, find_query, unknown_query
 from graph.store.sparql_text import tokens
-from graph.results import RESULT_FORMATS
+from graph.formats import RESULT_FORMATS
 from graph.store import QueryResult, Term
 
 router = APIRouter(tags=["queries"])

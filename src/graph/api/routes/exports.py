@@ -10,13 +10,13 @@ from graph.api.context import ApiContext, get_context
 from graph.api.errors import ApiError, ErrorBody
 from graph.api.routes.pages import LangQuery
 from graph.errors import NetworkError
+from graph.formats import DATASET_FILES
 from graph.network import FORMATS as NETWORK_FORMATS
 from graph.network import export_network, list_projections
 from graph.queries import Language
 
 router = APIRouter(tags=["operations"])
 
-DUMPS = {"graph.nq": "application/n-quads", "graph.trig": "application/trig"}
 
 
 @router.get("/export/graph.nq", summary="The whole dataset as N-Quads", response_class=Response,
@@ -34,7 +34,7 @@ async def export_trig(ctx: ApiContext = Depends(get_context)) -> Response:
 
 
 def _download(body: bytes, name: str) -> Response:
-    return Response(body, media_type=DUMPS[name],
+    return Response(body, media_type=DATASET_FILES[name].media_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -16,9 +16,9 @@ from graph.api import render, views
 from graph.api.context import ApiContext, get_context
 from graph.api.errors import ApiError, ErrorBody, status_for
 from graph.api.negotiate import prefers_html
-from graph.errors import GraphError
+from graph.errors import GraphError, QueryError
 from graph.namespaces import KGID, PREFIXES, compact
-from graph.queries import LANGUAGES, Language, expand_iri
+from graph.queries import LANGUAGES, Language, expand_iri, named_node
 from graph.store import QueryResult
 
 router = APIRouter()
@@ -84,9 +84,9 @@ async def query_page(request: Request, query: str | None = Query(None, descripti
 
 async def _show(request: Request, ctx: ApiContext, iri: str, lang: str) -> Response:
     try:
-        ox.NamedNode(iri)
-    except ValueError as exc:
-        raise ApiError(400, f"{iri!r} is not a valid IRI ({exc}).", parameter="iri") from None
+        named_node("iri", iri)
+    except QueryError as exc:
+        raise ApiError(400, str(exc), parameter="iri") from None
     accept = request.headers.get("accept")
     if not prefers_html(accept, render.GRAPH_OFFERS):
         graph = await views.resource_graph(ctx, iri)

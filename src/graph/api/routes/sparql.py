@@ -191,6 +191,7 @@ CONSTRUCT {
 
 async def service_description(ctx: ApiContext, endpoint: str) -> QueryResult:
     """Return the SPARQL service description of ``endpoint`` with the dataset's DCAT/VoID record."""
+    from graph.metadata import META_GRAPH
     from graph.namespaces import DATASET_IRI, GRAPH_BASE
     endpoint = endpoint.split("?", 1)[0]
     try:
@@ -198,7 +199,7 @@ async def service_description(ctx: ApiContext, endpoint: str) -> QueryResult:
     except QueryError:
         raise ApiError(400, f"the request's address {endpoint!r} is not a valid IRI; check the Host header.") from None
     # Only project constants go into the text; the request's own address is bound as a term.
-    text = _SD % {"meta": GRAPH_BASE + "meta", "ds": DATASET_IRI, "base": GRAPH_BASE}
+    text = _SD % {"meta": META_GRAPH.value, "ds": DATASET_IRI, "base": GRAPH_BASE}
     bindings = {"service": service, "ds": ox.NamedNode(DATASET_IRI),
                 "sdds": ox.NamedNode(endpoint + "#dataset"), "dg": ox.NamedNode(endpoint + "#default-graph")}
     result = await ctx.query(text, bindings, row_limit=None)
