@@ -9,12 +9,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api_support import KG, KGID
 from graph.api import create_app
 from graph.build import BuiltGraph, build_graph, write_graph
 from graph.config import Settings, default_settings
 from graph.queries import QuerySpec, load_catalogue
 from graph.store import EmbeddedStore
+
+from api_support import KG, KGID
 from servers import Endpoint, oxigraph_server
 
 TESTS_DIR = Path(__file__).parent

@@ -12,7 +12,6 @@ from graph.network import build_network, list_projections
 from graph.store import EmbeddedStore
 
 
-
 @pytest.mark.parametrize("projection", sorted(list_projections()))
 def test_graphml_download_matches_the_library_projection(client: TestClient, store: EmbeddedStore,
                                                          projection: str) -> None:

@@ -9,17 +9,17 @@ from __future__ import annotations
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
-
-from graph.api import create_app
-from graph.build import build_graph
-from graph.config import default_settings
-from graph.store import EmbeddedStore
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+
+from graph.api import create_app
+from graph.build import build_graph
+from graph.config import default_settings
+from graph.store import EmbeddedStore
 
 
 def _app() -> FastAPI:

@@ -8,10 +8,11 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from api_support import HTML, KG, KGID
 from graph.build import BuiltGraph
 from graph.queries import QuerySpec, run_query
 from graph.store import EmbeddedStore
+
+from api_support import HTML, KG, KGID
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 

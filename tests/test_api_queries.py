@@ -8,9 +8,10 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
-from api_support import KGID
 from graph.queries import QuerySpec, run_query
 from graph.store import EmbeddedStore
+
+from api_support import KGID
 
 NAME = "agency-touchpoints"
 

@@ -21,10 +21,11 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from api_support import HTML, KG
 from graph.api import create_app
 from graph.config import Settings
 from graph.store import EmbeddedStore
+
+from api_support import HTML, KG
 
 ASK = "ASK { ?s ?p ?o }"
 SELECT = f"SELECT ?a WHERE {{ ?a a <{KG}Agency> }} ORDER BY ?a"

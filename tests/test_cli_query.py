@@ -12,8 +12,9 @@ import pytest
 from graph.cli import main
 from graph.config import default_settings
 from graph.queries import bind_parameters, load_catalogue
-from graph.store.remote import RemoteStore
 from graph.store import EmbeddedStore, QueryResult
+from graph.store.remote import RemoteStore
+
 from query_samples import parameter_cases
 from servers import Endpoint, free_port
 

@@ -59,7 +59,7 @@ def test_organisation_numbers_match_the_fact_sheet(store: EmbeddedStore) -> None
                <http://www.w3.org/2004/02/skos/core#prefLabel> ?name FILTER(LANG(?name) = "sv") }""").rows
     assert len(rows) >= 20
     for name, number in rows:
-        line = next((l for l in sheet.splitlines() if f"| {number.value} |" in l), None)  # type: ignore[union-attr]
+        line = next((text for text in sheet.splitlines() if f"| {number.value} |" in text), None)  # type: ignore[union-attr]
         assert line is not None, f"{name.value}: {number.value} is not in the fact sheet"  # type: ignore[union-attr]
 
 

@@ -16,8 +16,7 @@ import pytest
 
 from graph.cli import main
 from graph.errors import NetworkError
-from graph.network import MEASURES, build_network, list_projections
-from graph.network import FORMATS, export_network
+from graph.network import FORMATS, MEASURES, build_network, export_network, list_projections
 from graph.store import EmbeddedStore
 
 PREFIXES = """PREFIX kg: <https://w3id.org/mmr-kg/def/>

@@ -13,8 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from graph.network import build_network
-from graph.network import export_network
+from graph.network import build_network, export_network
 from graph.store import EmbeddedStore
 
 pytestmark = pytest.mark.browser

@@ -12,10 +12,11 @@ import pytest
 from graph.build import BuiltGraph
 from graph.config import default_settings
 from graph.errors import EndpointError, QueryError, QueryRefused
-from graph.store.push import PushReport, push_graph, verify_counts
 from graph.queries import bind_parameters, load_catalogue
-from graph.store.remote import RemoteStore
 from graph.store import EmbeddedStore, QueryResult, Term
+from graph.store.push import PushReport, push_graph, verify_counts
+from graph.store.remote import RemoteStore
+
 from query_samples import parameter_cases
 from servers import VIRTUOSO, Endpoint, free_port, virtuoso_server
 

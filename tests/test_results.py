@@ -11,12 +11,12 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from graph.errors import QueryError
+from graph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from graph.namespaces import compact
 from graph.queries import QuerySpec, run_query
-from graph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from graph.results import serialize_result
 from graph.store import EmbeddedStore, QueryResult, Term
+
 from query_samples import parameter_cases
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -80,7 +80,7 @@ def parse_file(path: Path) -> list[ox.Quad]:
         raise BuildError(_parser_message(exc), path, exc.lineno, exc.offset) from exc
     skolem: dict[str, ox.NamedNode] = {}
 
-    def fix(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.NamedNode | ox.Literal:
+    def fix(term: ox.NamedNode | ox.BlankNode | ox.Triple) -> ox.NamedNode | ox.Triple:
         if isinstance(term, ox.BlankNode):
             if term.value not in skolem:
                 skolem[term.value] = ox.NamedNode(
@@ -92,7 +92,8 @@ def parse_file(path: Path) -> list[ox.Quad]:
     for item in parsed:
         target = item.graph_name if isinstance(item, ox.Quad) and not isinstance(
             item.graph_name, ox.DefaultGraph) else graph
-        quads.append(ox.Quad(fix(item.subject), item.predicate, fix(item.object), target))
+        obj = item.object if isinstance(item.object, ox.Literal) else fix(item.object)
+        quads.append(ox.Quad(fix(item.subject), item.predicate, obj, target))
     return quads
 
 
@@ -141,7 +142,9 @@ def sorted_quads(store: ox.Store) -> list[ox.Quad]:
 
 def serialize_dataset(quads: list[ox.Quad], name: str) -> bytes:
     """Serialize already sorted quads as ``graph.nq`` (N-Quads) or ``graph.trig`` (TriG with the project prefixes)."""
-    return ox.serialize(quads, format=DATASET_FILES[name], prefixes=PREFIXES)  # N-Quads ignores prefixes
+    body = ox.serialize(quads, format=DATASET_FILES[name], prefixes=PREFIXES)  # N-Quads ignores prefixes
+    assert body is not None, "serialize returns the bytes when given no output"
+    return body
 
 
 def write_graph(built: BuiltGraph, out_dir: Path) -> list[Path]:

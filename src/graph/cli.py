@@ -14,8 +14,8 @@ from pathlib import Path
 from graph.build import build_graph, write_graph
 from graph.config import REMOTE_TIMEOUT_S, default_settings
 from graph.errors import GraphError, QueryError
-from graph.queries import LANGUAGES, bind_parameters, find_query, load_adhoc, load_catalogue
 from graph.formats import GRAPH_FORMATS, RESULT_FORMATS
+from graph.queries import LANGUAGES, bind_parameters, find_query, load_adhoc, load_catalogue
 from graph.results import serialize_result
 from graph.store.push import DEFAULT_BATCH_SIZE, push_graph
 from graph.store.source import DEFAULT_GRAPH_FILE, open_store
@@ -202,10 +202,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from graph.validate import validate_files, validate_store
 
     settings = default_settings()
-    if args.files:
-        report = validate_files(list(args.files), settings)
-    else:
-        report = validate_store(build_graph(settings).store, settings)
+    report = (validate_files(list(args.files), settings) if args.files
+              else validate_store(build_graph(settings).store, settings))
     sys.stdout.write(report.render(args.format))
     return EXIT_OK if report.conforms else EXIT_NONCONFORMING
 

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 
 #: pyoxigraph names JSON-LD ``https://www.w3.org/ns/formats/data/JSON-LD``; W3C's list of format
 #: IRIs (https://www.w3.org/ns/formats/) names it as below.
-_W3C_IRIS = {ox.RdfFormat.JSON_LD: "http://www.w3.org/ns/formats/JSON-LD"}
+_W3C_IRIS: dict[ox.RdfFormat | ox.QueryResultsFormat, str] = {ox.RdfFormat.JSON_LD: "http://www.w3.org/ns/formats/JSON-LD"}
 
 
 @dataclass(frozen=True)

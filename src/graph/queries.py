@@ -111,7 +111,7 @@ def load_query(path: Path) -> QuerySpec:
     missing = [key for key in ("summary", "description", "columns") if not header.get(key)]
     if missing:
         raise QueryError(f"{path}: the header lacks {', '.join(missing)}.")
-    params = tuple(_param(path, item) for item in header.get("params") or [])
+    params = tuple(_param(path, item) for item in _list(path, header, "params"))
     known = {"summary", "description", "tags", "params", "columns"}
     return QuerySpec(
         name=path.stem,
@@ -119,11 +119,22 @@ def load_query(path: Path) -> QuerySpec:
         summary=str(header["summary"]).strip(),
         description=str(header["description"]).strip(),
         text=text,
-        tags=tuple(str(t) for t in header.get("tags") or []),
+        tags=_strings(path, header, "tags"),
         params=params,
-        columns=tuple(str(c) for c in header["columns"]),  # type: ignore[union-attr]
+        columns=_strings(path, header, "columns"),
         extra={k: v for k, v in header.items() if k not in known},
     )
+
+
+def _list(path: Path, header: Mapping[str, object], key: str) -> list[object]:
+    value = header.get(key) or []
+    if not isinstance(value, list):
+        raise QueryError(f"{path}: '{key}' must be a list, such as '{key}: [a, b]'.")
+    return value
+
+
+def _strings(path: Path, header: Mapping[str, object], key: str) -> tuple[str, ...]:
+    return tuple(str(item) for item in _list(path, header, key))
 
 
 def _param(path: Path, item: object) -> ParamSpec:
@@ -138,7 +149,7 @@ def _param(path: Path, item: object) -> ParamSpec:
     return ParamSpec(name=name, type=kind, description=str(item.get("description", "")),
                      default=None if default is None else str(default),
                      required=bool(item.get("required", False)),
-                     values=tuple(str(v) for v in item.get("values") or []))
+                     values=_strings(path, item, "values"))
 
 
 def load_catalogue(queries_dir: Path) -> dict[str, QuerySpec]:

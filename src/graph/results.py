@@ -63,7 +63,9 @@ def serialize_triples(triples: Iterable[ox.Triple], format_name: str) -> bytes:
     items = list(triples)
     rdf_format = GRAPH_FORMATS[format_name].format
     assert isinstance(rdf_format, ox.RdfFormat)
-    return ox.serialize(items, format=rdf_format, prefixes=_used_prefixes(items))
+    body = ox.serialize(items, format=rdf_format, prefixes=_used_prefixes(items))
+    assert body is not None, "serialize returns the bytes when given no output"
+    return body
 
 
 def _used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:

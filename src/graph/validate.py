@@ -191,6 +191,9 @@ def _results(report: rdflib.Graph, data: rdflib.Graph) -> list[ValidationResult]
 
 
 def _label(data: rdflib.Graph, node: rdflib.term.Node | None) -> str:
-    labels = {lit.language: str(lit) for lit in data.objects(node, SKOS.prefLabel)}
-    labels |= {lit.language: str(lit) for lit in data.objects(node, rdflib.RDFS.label) if lit.language not in labels}
+    labels: dict[str | None, str] = {}
+    for prop in (SKOS.prefLabel, rdflib.RDFS.label):
+        for lit in data.objects(node, prop):
+            if isinstance(lit, rdflib.Literal) and lit.language not in labels:
+                labels[lit.language] = str(lit)
     return next((labels[t] for t in LANGUAGES if labels.get(t)), next(iter(labels.values()), compact(str(node))))

@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from graph.api.routes import catalogue, exports, health, pages, report, sparql
 from graph.api.context import ApiContext
 from graph.api.errors import install_error_handlers
+from graph.api.routes import catalogue, exports, health, pages, report, sparql
 from graph.config import Settings
 from graph.queries import QuerySpec, load_catalogue
 from graph.store import GraphStore
@@ -35,7 +35,7 @@ def create_app(store: GraphStore, settings: Settings, *, queries: Mapping[str, Q
         >>> from graph.config import default_settings
         >>> from graph.store import EmbeddedStore
         >>> app = create_app(EmbeddedStore(ox.Store()), default_settings())
-        >>> any(getattr(r, "path", "") == "/sparql" for r in app.routes)
+        >>> "/sparql" in app.openapi()["paths"]
         True
 
     Raises:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import functools
+import logging
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor

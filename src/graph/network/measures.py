@@ -48,7 +48,8 @@ def _eigenvector(graph: nx.Graph) -> dict[str, float]:
     if not graph.number_of_edges():
         return dict.fromkeys(graph, 0.0)
     try:
-        return nx.eigenvector_centrality(graph, weight="weight", max_iter=1000, tol=1e-8)
+        centrality = nx.eigenvector_centrality(graph, weight="weight", max_iter=1000, tol=1e-8)
+        return {node: float(value) for node, value in centrality.items()}
     except nx.PowerIterationFailedConvergence:
         log.warning("eigenvector centrality did not converge on %s; set to 0", graph.graph.get("projection"))
         return dict.fromkeys(graph, 0.0)

@@ -104,12 +104,13 @@ def build_network(store: GraphStore, projection: str, lang: str = "sv", *,
     graph: nx.Graph = nx.DiGraph() if directed else nx.Graph()
     graph.graph.update(projection=projection, lang=lang, description=spec.description,
                        directed=int(directed))
-    left = [str(t) for t in spec.extra.get("left", [])]  # type: ignore[union-attr]
+    left = _header_list(spec, "left")
     if left:
         graph.graph.update(layout="bipartite", leftTypes="; ".join(left))
-    wanted = spec.extra.get("nodes", [])
+    every = spec.extra.get("nodes") == "all"
+    wanted = set() if every else set(_header_list(spec, "nodes"))
     for iri, attrs in nodes.items():
-        if wanted == "all" or attrs["type"] in wanted:  # type: ignore[operator]
+        if every or attrs["type"] in wanted:
             graph.add_node(iri, **attrs)
     for (source, target), attrs in _edge_table(store, spec, bindings).items():
         for iri in (source, target):
@@ -147,6 +148,18 @@ def _run(store: GraphStore, spec: QuerySpec, bindings: dict[str, Term]) -> list[
     return rows
 
 
+def _header_list(spec: QuerySpec, key: str) -> list[str]:
+    """Return the header entry ``key`` of a projection as a list of strings (empty when absent).
+
+    Raises:
+        NetworkError: the entry is not a list.
+    """
+    value = spec.extra.get(key, [])
+    if not isinstance(value, list):
+        raise NetworkError(f"{spec.path}: '{key}' must be a list, such as '{key}: [a, b]'.")
+    return [str(item) for item in value]
+
+
 def _unknown_node(iri: str) -> dict[str, Attr]:
     return {"label": _local_name(iri), "type": "other", "typeLabel": "other", "class": "", "notation": ""}
 
@@ -154,15 +167,15 @@ def _unknown_node(iri: str) -> dict[str, Attr]:
 def _edge_table(store: GraphStore, spec: QuerySpec,
                 bindings: dict[str, Term]) -> dict[tuple[str, str], dict[str, Attr]]:
     """Merge rows into one attribute dict per edge: ints add up, strings join as sorted sets."""
-    routes = [str(r) for r in spec.extra.get("routes", [])]  # type: ignore[union-attr]
-    joined = {str(c) for c in spec.extra.get("joined", [])}  # type: ignore[union-attr]
+    routes = _header_list(spec, "routes")
+    joined = set(_header_list(spec, "joined"))
     directed = bool(spec.extra.get("directed", False))
     edges: dict[tuple[str, str], dict[str, Attr]] = {}
     texts: dict[tuple[str, str], dict[str, set[str]]] = {}
     for row in _run(store, spec, bindings):
         source, target = str(_value(row.pop("source"))), str(_value(row.pop("target")))
-        key = (source, target) if directed else tuple(sorted((source, target)))  # type: ignore[assignment]
-        edge = edges.setdefault(key, {"weight": 0, **{r: 0 for r in routes}})
+        key = (source, target) if directed else (min(source, target), max(source, target))
+        edge = edges.setdefault(key, {"weight": 0, **dict.fromkeys(routes, 0)})
         weight = int(_value(row.pop("weight")) or 0)
         edge["weight"] = int(edge["weight"]) + weight
         route = row.pop("route", None)

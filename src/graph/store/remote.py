@@ -32,8 +32,8 @@ from SPARQLWrapper.SPARQLExceptions import (
 
 from graph.config import REMOTE_TIMEOUT_S, project_version
 from graph.errors import EndpointError, QueryError
-from graph.store.sparql_text import inline_bindings, refuse_unsafe
-from graph.store.embedded import QueryResult, ResultKind, Term, collect_result, query_syntax_error
+from graph.store.embedded import QueryResult, ResultKind, collect_result, query_syntax_error
+from graph.store.sparql_text import Term, inline_bindings, refuse_unsafe
 
 log = logging.getLogger(__name__)
 

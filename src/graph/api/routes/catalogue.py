@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
+from itertools import pairwise
 from typing import Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -19,10 +20,10 @@ from graph.api.context import ApiContext, get_context
 from graph.api.errors import ApiError, ErrorBody
 from graph.api.negotiate import choose
 from graph.errors import QueryError
-from graph.queries import LANGUAGES, Language, ParamSpec, QuerySpec, bind_parameters, find_query, unknown_query
-from graph.store.sparql_text import tokens
 from graph.formats import RESULT_FORMATS
+from graph.queries import LANGUAGES, Language, ParamSpec, QuerySpec, bind_parameters, find_query, unknown_query
 from graph.store import QueryResult, Term
+from graph.store.sparql_text import tokens
 
 router = APIRouter(tags=["queries"])
 
@@ -109,7 +110,7 @@ def stable_rows(result: QueryResult, ordered: bool) -> list[tuple[Term | None, .
 
 def _has_order_by(text: str) -> bool:
     words = [t.text.upper() for t in tokens(text) if t.kind == "word"]
-    return any(first == "ORDER" and second == "BY" for first, second in zip(words, words[1:]))
+    return any(first == "ORDER" and second == "BY" for first, second in pairwise(words))
 
 
 async def run_catalogued(ctx: ApiContext, spec: QuerySpec, raw: dict[str, str], lang: str,
@@ -179,7 +180,7 @@ def _openapi_param(param: ParamSpec) -> inspect.Parameter:
     extra: dict[str, object] = {"alias": param.name, "description": param.description or param.type}
     annotation: object = str | None
     if param.type == "enum" and param.values:
-        annotation = Literal[tuple(param.values)] | None  # type: ignore[misc]
+        annotation = Literal[tuple(param.values)] | None
     elif param.type in _PATTERNS:
         extra["pattern"] = _PATTERNS[param.type]
     elif param.type == "iri":

@@ -97,17 +97,18 @@ async def _show(request: Request, ctx: ApiContext, iri: str, lang: str) -> Respo
     if view is None:
         return page(request, "error.html", status=404, title="Not found",
                     message=f"The graph says nothing about {iri}.")
-    context: dict[str, object] = {"view": view, "title": view.label(lang)}
     name = "resource.html"
+    table: list[dict[str, views.TermView | None]] = []
     if AGENCY in view.type_iris:
         name = "agency.html"
         result = await views.agency_touchpoints(ctx, iri, lang)
-        iris = {t.value for row in (result.rows if result else []) for t in row if isinstance(t, ox.NamedNode)}
-        rows = views.result_table(result, await views.labels_for(ctx, iris, lang)) if result else []
-        context["table"] = [dict(zip(result.variables, row, strict=True)) for row in rows] if result else []
+        if result is not None:
+            iris = {t.value for row in result.rows for t in row if isinstance(t, ox.NamedNode)}
+            rows = views.result_table(result, await views.labels_for(ctx, iris, lang))
+            table = [dict(zip(result.variables, row, strict=True)) for row in rows]
     elif OBJECTIVE in view.type_iris:
         name = "objective.html"
-    return page(request, name, **context)
+    return page(request, name, view=view, title=view.label(lang), table=table)
 
 
 @router.get("/id/{local:path}", summary="An entity of the graph (kgid:{local})", tags=["resources"],
