@@ -1,4 +1,8 @@
-"""Real SPARQL server processes for the tests: started on a free port, stopped after."""
+"""Real SPARQL server processes for the tests: started on a free port, stopped after.
+
+``kg serve`` (uvicorn) needs nothing here: started with ``--port 0`` it binds the socket itself
+and prints the address it got, so no port is ever picked first and bound later.
+"""
 
 from __future__ import annotations
 
@@ -55,11 +59,27 @@ class Endpoint:
     graph_store: str
 
 
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+@contextmanager
+def closed_port() -> Iterator[int]:
+    """Hold a TCP port on 127.0.0.1 that refuses connections: bound, never listening.
+
+    The socket stays bound while the ``with`` block runs, so no other process can take the
+    port and answer in the meantime.
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
+
+
+def _unused_port() -> int:
+    """Return a port that was free a moment ago. Only for servers that cannot take a socket:
+    the caller must start the server on it and retry when it exits with "address in use"."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+_PORT_ATTEMPTS = 5
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float = 20.0) -> None:
@@ -93,19 +113,36 @@ def oxigraph_server(binary: Path = OXIGRAPH) -> Iterator[Endpoint]:
             raise RuntimeError("the oxigraph server is not installed: pip install 'oxigraph>=0.5'")
         binary = Path(found)
     with tempfile.TemporaryDirectory(prefix="oxigraph-") as location:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        process = subprocess.Popen(
-            [str(binary), "serve", "--location", location, "--bind", f"127.0.0.1:{port}",
-             "--union-default-graph"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            wait_until_up(base + "/", process)
-            yield Endpoint(base, base + "/query", base + "/update", base + "/store")
-        finally:
-            _stop(process)
-            if process.stderr is not None:
-                process.stderr.close()
+        # The Oxigraph server binds its own address and cannot be handed a socket: between
+        # picking a free port and its bind another process may take the port. It then exits
+        # saying the address is in use, and we try again with another port.
+        for attempt in range(_PORT_ATTEMPTS):
+            port = _unused_port()
+            base = f"http://127.0.0.1:{port}"
+            process = subprocess.Popen(
+                [str(binary), "serve", "--location", location, "--bind", f"127.0.0.1:{port}",
+                 "--union-default-graph"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            try:
+                try:
+                    wait_until_up(base + "/", process)
+                except RuntimeError:
+                    if attempt + 1 < _PORT_ATTEMPTS and _address_in_use(process):
+                        continue
+                    raise
+                yield Endpoint(base, base + "/query", base + "/update", base + "/store")
+                return
+            finally:
+                _stop(process)
+                if process.stderr is not None:
+                    process.stderr.close()
+
+
+def _address_in_use(process: subprocess.Popen[bytes]) -> bool:
+    """Whether ``process`` exited because its port was taken (it says so on stderr)."""
+    if process.poll() is None or process.stderr is None:
+        return False
+    return b"in use" in process.stderr.read()
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -129,18 +166,28 @@ def virtuoso_server() -> Iterator[Endpoint]:
     """
     if VIRTUOSO is None or VIRTUOSO_ISQL is None:
         raise RuntimeError("Virtuoso is not installed: apt-get install virtuoso-opensource")
-    with tempfile.TemporaryDirectory(prefix="virtuoso-") as db:
-        http_port, sql_port = free_port(), free_port()
-        ini = Path(db) / "virtuoso.ini"
-        ini.write_text(_VIRTUOSO_INI.format(db=db, sql_port=sql_port, http_port=http_port), encoding="utf-8")
-        process = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", str(ini)], cwd=db,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            base = f"http://127.0.0.1:{http_port}"
-            wait_until_up(base + "/sparql?query=ASK%7B%7D", process, timeout_s=60)
-            subprocess.run([VIRTUOSO_ISQL, str(sql_port), "dba", "dba",
-                            'exec=grant SPARQL_UPDATE to "SPARQL";'],
-                           check=True, capture_output=True, timeout=30)
-            yield Endpoint(base, base + "/sparql", base + "/sparql", "")
-        finally:
-            _stop(process)
+    for attempt in range(_PORT_ATTEMPTS):
+        with tempfile.TemporaryDirectory(prefix="virtuoso-") as db:
+            # Virtuoso binds its own two ports (see oxigraph_server): it exits when one is
+            # taken, and we try again with others.
+            http_port, sql_port = _unused_port(), _unused_port()
+            ini = Path(db) / "virtuoso.ini"
+            ini.write_text(_VIRTUOSO_INI.format(db=db, sql_port=sql_port, http_port=http_port), encoding="utf-8")
+            process = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", str(ini)], cwd=db,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                base = f"http://127.0.0.1:{http_port}"
+                try:
+                    wait_until_up(base + "/sparql?query=ASK%7B%7D", process, timeout_s=60)
+                except RuntimeError:
+                    log = (Path(db) / "virtuoso.log").read_text(errors="replace") if (Path(db) / "virtuoso.log").exists() else ""
+                    if attempt + 1 < _PORT_ATTEMPTS and process.poll() is not None and "in use" in log:
+                        continue
+                    raise
+                subprocess.run([VIRTUOSO_ISQL, str(sql_port), "dba", "dba",
+                                'exec=grant SPARQL_UPDATE to "SPARQL";'],
+                               check=True, capture_output=True, timeout=30)
+                yield Endpoint(base, base + "/sparql", base + "/sparql", "")
+                return
+            finally:
+                _stop(process)

@@ -137,9 +137,7 @@ def validate_store(store: ox.Store, settings: Settings) -> ValidationReport:
 
     Example:
         >>> from graph.config import default_settings
-        >>> from graph.build import build_graph
-        >>> settings = default_settings()
-        >>> validate_store(build_graph(settings).store, settings).conforms
+        >>> validate_store(ox.Store(), default_settings()).conforms  # nothing to check: conforms
         True
     """
     from pyshacl import validate as shacl_validate  # ~0.4 s to import: only when validating

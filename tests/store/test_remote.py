@@ -1,76 +1,31 @@
-"""RemoteStore and push_graph against a real Oxigraph server: same rows as the embedded store."""
+"""RemoteStore against a real Oxigraph server (and Virtuoso): same rows as the embedded store."""
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from store_support import graph_counts
 
 from graph.build import BuiltGraph
 from graph.config import default_settings
 from graph.errors import EndpointError, QueryError, QueryRefused
 from graph.queries import bind_parameters, load_catalogue
 from graph.store import EmbeddedStore, QueryResult, Term
-from graph.store.push import PushReport, push_graph, verify_counts
+from graph.store.push import push_graph
 from graph.store.remote import RemoteStore
 
 from query_samples import parameter_cases
-from servers import VIRTUOSO, Endpoint, free_port, virtuoso_server
+from servers import VIRTUOSO, Endpoint, virtuoso_server
 
 CATALOGUE = load_catalogue(default_settings().queries_dir)
 INJECTION = 'x" } ; DROP ALL #'
 
 
-def graph_counts(built: BuiltGraph) -> dict[str, int]:
-    """Triples per named graph of the built graph."""
-    counts: dict[str, int] = {}
-    for quad in built.store:
-        name = quad.graph_name
-        assert isinstance(name, ox.NamedNode)
-        counts[name.value] = counts.get(name.value, 0) + 1
-    return counts
-
-
 def sorted_rows(result: QueryResult) -> list[tuple[Term | None, ...]]:
     return sorted(result.rows, key=lambda row: tuple("" if t is None else str(t) for t in row))
-
-
-@pytest.fixture(scope="module")
-def pushes(oxigraph_endpoint: Endpoint, built_files: Path) -> list[tuple[PushReport, list[tuple[str, int, int]]]]:
-    """Push the built graph twice: by SPARQL Update in small batches, then by the Graph Store Protocol."""
-    results = []
-    for options in ({"update_endpoint": oxigraph_endpoint.update, "batch_size": 300}, {}):
-        calls: list[tuple[str, int, int]] = []
-        report = push_graph(built_files / "graph.nq", oxigraph_endpoint.query,
-                            progress=lambda g, done, total, calls=calls: calls.append((g, done, total)),
-                            **options)  # type: ignore[arg-type]
-        results.append((report, calls))
-    return results
-
-
-@pytest.fixture(scope="module")
-def remote(pushes: list[tuple[PushReport, list[tuple[str, int, int]]]], oxigraph_endpoint: Endpoint) -> RemoteStore:
-    """A RemoteStore over the server holding the built graph."""
-    return RemoteStore(oxigraph_endpoint.query, timeout_s=10)
-
-
-@pytest.mark.server
-def test_push_by_update_then_graph_store(pushes: list[tuple[PushReport, list[tuple[str, int, int]]]],
-                                         built: BuiltGraph, oxigraph_endpoint: Endpoint) -> None:
-    expected = graph_counts(built)
-    (by_update, update_calls), (by_gsp, gsp_calls) = pushes
-    assert by_update.method == "update" and by_update.target == oxigraph_endpoint.update
-    assert by_gsp.method == "graph-store" and by_gsp.target == oxigraph_endpoint.graph_store
-    for report, calls in pushes:
-        assert dict(report.graphs) == expected
-        assert report.triples == len(built)
-        done = [c[1] for c in calls]
-        assert done == sorted(done) and done[-1] == len(built)
-        assert {c[0] for c in calls} == set(expected)
-    assert len(update_calls) > len(gsp_calls)
 
 
 @pytest.mark.server
@@ -143,28 +98,15 @@ def test_row_limit_applies_remotely(remote: RemoteStore) -> None:
         remote.query("SELECT * WHERE { ?s ?p ?o }", row_limit=3)
 
 
-@pytest.mark.server
-def test_verify_counts_names_the_graph_that_differs(remote: RemoteStore, built: BuiltGraph) -> None:
-    graph, count = next(iter(graph_counts(built).items()))
-    with pytest.raises(EndpointError, match=f"<{graph}> holds {count}, expected {count + 1}"):
-        verify_counts(remote, {graph: count + 1})
-
-
-# --- errors -----------------------------------------------------------------------------------
-
-def closed_url() -> str:
-    return f"http://127.0.0.1:{free_port()}/query"
-
-
-def test_syntax_error_is_found_locally_with_line_and_column() -> None:
+def test_syntax_error_is_found_locally_with_line_and_column(closed_url: str) -> None:
     with pytest.raises(QueryError) as caught:
-        RemoteStore(closed_url()).query("SELECT *\nWHERE { ?s ?p ?o }\nLIMT 3")
+        RemoteStore(closed_url).query("SELECT *\nWHERE { ?s ?p ?o }\nLIMT 3")
     assert (caught.value.line, caught.value.column) == (3, 7)
     assert str(caught.value).startswith("line 3, column 7: expected")
 
 
 @pytest.mark.parametrize("form", ["ASK", "SELECT *", "CONSTRUCT { ?s ?p ?o } WHERE"])
-def test_service_is_refused_before_anything_is_contacted(form: str, store: EmbeddedStore) -> None:
+def test_service_is_refused_before_anything_is_contacted(form: str, store: EmbeddedStore, closed_url: str) -> None:
     with socket.socket() as service_socket:
         service_socket.bind(("127.0.0.1", 0))
         service_socket.listen(4)
@@ -173,70 +115,28 @@ def test_service_is_refused_before_anything_is_contacted(form: str, store: Embed
         for silent in ("", "SILENT "):
             text = f"{form} {{ SERVICE {silent}<{service}> {{ ?s ?p ?o }} }}"
             with pytest.raises(QueryRefused, match="SERVICE calls are not allowed"):
-                RemoteStore(closed_url(), timeout_s=2).query(text)
+                RemoteStore(closed_url, timeout_s=2).query(text)
             with pytest.raises(QueryRefused, match="SERVICE calls are not allowed"):
                 store.query(text)
         with pytest.raises(BlockingIOError):
             service_socket.accept()  # nobody knocked
 
 
-def test_updates_are_refused_before_sending() -> None:
+def test_updates_are_refused_before_sending(closed_url: str) -> None:
     with pytest.raises(QueryRefused, match="DROP is a SPARQL Update operation"):
-        RemoteStore(closed_url()).query("DROP ALL")
+        RemoteStore(closed_url).query("DROP ALL")
 
 
-def test_closed_port_is_an_endpoint_error() -> None:
-    url = closed_url()
+def test_closed_port_is_an_endpoint_error(closed_url: str) -> None:
+    url = closed_url
     with pytest.raises(EndpointError, match=f"cannot reach the SPARQL endpoint {url}: .*refused.*Is the store running"):
         RemoteStore(url, timeout_s=2).query("ASK { ?s ?p ?o }")
-
-
-def test_push_to_a_closed_port_is_an_endpoint_error(built_files: Path) -> None:
-    url = closed_url()
-    with pytest.raises(EndpointError, match=r"cannot reach http://127\.0\.0\.1:\d+/update: .*Is the store running"):
-        push_graph(built_files / "graph.nq", url, timeout_s=2)
-
-
-@pytest.fixture()
-def silent_port() -> Iterator[int]:
-    """A port that accepts connections and never answers."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(16)
-        yield int(sock.getsockname()[1])
 
 
 def test_a_store_that_never_answers_times_out(silent_port: int) -> None:
     url = f"http://127.0.0.1:{silent_port}/query"
     with pytest.raises(EndpointError, match=f"{url} did not answer within 1 s.*--timeout"):
         RemoteStore(url, timeout_s=1).query("ASK { ?s ?p ?o }")
-
-
-def test_a_push_that_never_gets_an_answer_times_out(silent_port: int, built_files: Path) -> None:
-    url = f"http://127.0.0.1:{silent_port}/sparql"
-    with pytest.raises(EndpointError, match=f"{url} did not answer within 0.3 s .*--batch-size"):
-        push_graph(built_files / "graph.nq", url, timeout_s=0.3)
-
-
-def test_push_needs_the_built_graph(tmp_path: Path) -> None:
-    from graph.errors import BuildError
-
-    with pytest.raises(BuildError, match="Run 'kg build' first"):
-        push_graph(tmp_path / "graph.nq", closed_url())
-
-
-@pytest.mark.server
-def test_refused_update_shows_the_stores_answer(oxigraph_endpoint: Endpoint, built_files: Path) -> None:
-    with pytest.raises(EndpointError, match=f"{oxigraph_endpoint.query} refused the update of graph <.*> with "
-                                            "HTTP 400: .*query must be set"):
-        push_graph(built_files / "graph.nq", oxigraph_endpoint.query, update_endpoint=oxigraph_endpoint.query)
-
-
-@pytest.mark.server
-def test_refused_graph_store_request_shows_the_status(oxigraph_endpoint: Endpoint, built_files: Path) -> None:
-    url = oxigraph_endpoint.base + "/no-such-service"
-    with pytest.raises(EndpointError, match=f"{url} refused graph <.*> with HTTP 404.*check .*--graph-store"):
-        push_graph(built_files / "graph.nq", oxigraph_endpoint.query, graph_store=url)
 
 
 @pytest.mark.server

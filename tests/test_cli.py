@@ -16,7 +16,7 @@ from graph.store import EmbeddedStore, QueryResult
 from graph.store.remote import RemoteStore
 
 from query_samples import parameter_cases
-from servers import Endpoint, free_port
+from servers import Endpoint
 
 CATALOGUE = load_catalogue(default_settings().queries_dir)
 INJECTION = 'x" } ; DROP ALL #'
@@ -185,8 +185,8 @@ def test_construct_prints_turtle_by_default(tmp_path: Path, built_files: Path, s
     assert got == set(store.query(query.read_text()).triples)
 
 
-def test_closed_endpoint_exits_2_and_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
-    url = f"http://127.0.0.1:{free_port()}/query"
+def test_closed_endpoint_exits_2_and_says_what_to_do(capsys: pytest.CaptureFixture[str], closed_url: str) -> None:
+    url = closed_url
     code, _, err = run(capsys, "query", "agency-touchpoints", "--endpoint", url, "--timeout", "2")
     assert code == 2
     assert f"cannot reach the SPARQL endpoint {url}" in err and "Is the store running?" in err
