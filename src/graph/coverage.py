@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
 from graph.config import Settings
-from graph.queries import load_catalogue, run_query
+from graph.queries import LANGUAGES, load_catalogue, run_query
 from graph.store import GraphStore, Term
 
 
@@ -77,7 +77,7 @@ def _text(term: Term | None) -> str:
     return "" if term is None else term.value
 
 
-def compute_coverage(store: GraphStore, settings: Settings, lang: str = "sv") -> Coverage:
+def compute_coverage(store: GraphStore, settings: Settings, lang: str = LANGUAGES[0]) -> Coverage:
     """Compute the completeness table over ``store``, labels in ``lang``.
 
     Example:

@@ -92,7 +92,7 @@ async def labels_for(ctx: ApiContext, iris: set[str], lang: str) -> dict[str, st
     """Return a label for each IRI that has one, preferring ``lang``, then English, Swedish, untagged."""
     if not iris:
         return {}
-    order = [lang, "en", "sv", ""]
+    order = [lang, *LANGUAGES, ""]
     labels = await _all_labels(ctx)
     chosen = {}
     for iri in iris:

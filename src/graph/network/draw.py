@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 from graph.network.measures import SEED
+from graph.queries import LANGUAGES
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -214,6 +215,6 @@ def draw_html(graph: nx.Graph) -> bytes:
     data = json.dumps(payload, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
     template = resources.files("graph.network").joinpath("templates", "page.html").read_text(encoding="utf-8")
     page = (template.replace("__TITLE__", html.escape(_title(graph)))
-            .replace("__LANG__", html.escape(str(graph.graph.get("lang", "sv"))))
+            .replace("__LANG__", html.escape(str(graph.graph.get("lang", LANGUAGES[0]))))
             .replace("__DATA__", data))
     return page.encode("utf-8")

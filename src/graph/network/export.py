@@ -21,6 +21,7 @@ import networkx as nx
 from graph.errors import NetworkError
 from graph.network.draw import draw_html, draw_png, draw_svg, node_colour, node_size
 from graph.network.projections import build_network
+from graph.queries import LANGUAGES
 from graph.store import GraphStore
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ def network_format(fmt: str) -> NetworkFormat:
     return FORMATS[fmt]
 
 
-def export_network(store: GraphStore, projection: str, fmt: str, lang: str = "sv", *,
+def export_network(store: GraphStore, projection: str, fmt: str, lang: str = LANGUAGES[0], *,
                    queries_dir: Path | None = None) -> tuple[bytes, str]:
     """Build ``projection`` over ``store`` and serialise it as ``fmt``.
 

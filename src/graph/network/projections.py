@@ -71,7 +71,7 @@ def projection_spec(projection: str, queries_dir: Path | None = None) -> QuerySp
     return projections[projection]
 
 
-def build_network(store: GraphStore, projection: str, lang: str = "sv", *,
+def build_network(store: GraphStore, projection: str, lang: str = LANGUAGES[0], *,
                   queries_dir: Path | None = None) -> nx.Graph:
     """Run a projection on ``store`` and return it as a networkx graph with measures.
 
