@@ -1,4 +1,4 @@
-"""Constants shared by tests/test_api_*.py (their fixtures live in conftest.py)."""
+"""Constants shared by tests/api/test_*.py (their fixtures live in conftest.py)."""
 
 KG = "https://w3id.org/mmr-kg/def/"
 KGID = "https://w3id.org/mmr-kg/id/"

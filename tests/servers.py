@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,29 +113,42 @@ def oxigraph_server(binary: Path = OXIGRAPH) -> Iterator[Endpoint]:
             raise RuntimeError("the oxigraph server is not installed: pip install 'oxigraph>=0.5'")
         binary = Path(found)
     with tempfile.TemporaryDirectory(prefix="oxigraph-") as location:
-        # The Oxigraph server binds its own address and cannot be handed a socket: between
-        # picking a free port and its bind another process may take the port. It then exits
-        # saying the address is in use, and we try again with another port.
-        for attempt in range(_PORT_ATTEMPTS):
-            port = _unused_port()
-            base = f"http://127.0.0.1:{port}"
-            process = subprocess.Popen(
-                [str(binary), "serve", "--location", location, "--bind", f"127.0.0.1:{port}",
-                 "--union-default-graph"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            try:
-                try:
-                    wait_until_up(base + "/", process)
-                except RuntimeError:
-                    if attempt + 1 < _PORT_ATTEMPTS and _address_in_use(process):
-                        continue
-                    raise
-                yield Endpoint(base, base + "/query", base + "/update", base + "/store")
-                return
-            finally:
-                _stop(process)
-                if process.stderr is not None:
-                    process.stderr.close()
+        process, port = start_on_a_free_port(
+            lambda port: [str(binary), "serve", "--location", location, "--bind", f"127.0.0.1:{port}",
+                          "--union-default-graph"],
+            lambda port: f"http://127.0.0.1:{port}/")
+        base = f"http://127.0.0.1:{port}"
+        try:
+            yield Endpoint(base, base + "/query", base + "/update", base + "/store")
+        finally:
+            _stop(process)
+
+
+def start_on_a_free_port(command: Callable[[int], list[str]], ready_url: Callable[[int], str]
+                         ) -> tuple[subprocess.Popen[bytes], int]:
+    """Start ``command(port)``, a server that binds its own address, and wait until ``ready_url(port)`` answers.
+
+    Such a server cannot be handed a bound socket, so a port is picked first: another process
+    may take it before the server binds it. The server then exits saying the address is in
+    use, and another port is tried.
+
+    Raises:
+        RuntimeError: the server died for another reason, or never answered.
+    """
+    attempts = 0
+    while True:
+        attempts += 1
+        port = _unused_port()
+        process = subprocess.Popen(command(port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_until_up(ready_url(port), process)
+        except RuntimeError:
+            taken = _address_in_use(process)
+            _stop(process)
+            if taken and attempts < _PORT_ATTEMPTS:
+                continue
+            raise
+        return process, port
 
 
 def _address_in_use(process: subprocess.Popen[bytes]) -> bool:
@@ -152,6 +165,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    if process.stderr is not None:
+        process.stderr.close()
 
 
 @contextmanager
