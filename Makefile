@@ -28,6 +28,8 @@ run: build
 	$(BIN)/kg serve --graph $(OUT)/graph.nq --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed

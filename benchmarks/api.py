@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from servers import free_port, wait_until_up  # noqa: E402  (the tests' server helpers)
+from servers import start_on_a_free_port, wait_until_up  # noqa: E402  (the tests' server helpers)
 
 from graph.build import build_graph, write_graph
 from graph.config import default_settings
@@ -117,13 +117,12 @@ def main(argv: list[str] | None = None) -> int:
             store_dir = Path(tmp) / "oxigraph"
             subprocess.run([oxigraph, "load", "--location", str(store_dir), "--file", str(graph)],
                            check=True, capture_output=True)
-            port = free_port()
-            ox_server = subprocess.Popen([oxigraph, "serve-read-only", "--location", str(store_dir), "--bind",
-                                          f"127.0.0.1:{port}", "--union-default-graph"],
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            ox_server, port = start_on_a_free_port(
+                lambda port: [oxigraph, "serve-read-only", "--location", str(store_dir), "--bind",
+                              f"127.0.0.1:{port}", "--union-default-graph"],
+                lambda port: f"http://127.0.0.1:{port}/")
             processes.append(ox_server)
             ox_base = f"http://127.0.0.1:{port}"
-            wait_until_up(ox_base + "/", ox_server)
 
             # The catalogued query with ?lang bound, as the Oxigraph server needs plain text.
             touchpoints_text = spec.text.replace("?lang", '"sv"')

@@ -1,12 +1,12 @@
-"""Constants shared by tests/test_api_*.py (their fixtures live in conftest.py)."""
+"""Constants shared by tests/api/test_*.py (their fixtures live in conftest.py)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from graph.sandbox import QueryJob
     from graph.store import EmbeddedStore, QueryResult
+    from graph.store.sandbox import QueryJob
 
 KG = "https://w3id.org/mmr-kg/def/"
 KGID = "https://w3id.org/mmr-kg/id/"
@@ -24,8 +24,8 @@ def scripted_answer(store: EmbeddedStore, job: QueryJob) -> QueryResult:
     import signal
     import time
 
-    from graph.sandbox import evaluate
     from graph.store import QueryResult
+    from graph.store.sandbox import evaluate
 
     if "# CRASH" in job.sparql:
         os.kill(os.getpid(), signal.SIGSEGV)

@@ -1,21 +1,28 @@
-"""Shared fixtures: the shipped graph built once per test session."""
+"""Shared fixtures: the shipped graph built, and its SHACL report computed, once per test session."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api_support import KG, KGID
+import graph.api.views
+import graph.summary
+import graph.validate
 from graph.api import create_app
 from graph.build import BuiltGraph, build_graph, write_graph
 from graph.config import Settings, default_settings
 from graph.queries import QuerySpec, load_catalogue
 from graph.store import EmbeddedStore
-from servers import Endpoint, oxigraph_server
+from graph.validate import ValidationReport
+
+from api_support import KG, KGID
+from servers import Endpoint, closed_port, oxigraph_server
 
 TESTS_DIR = Path(__file__).parent
 TEST_DATA = TESTS_DIR / "data"
@@ -60,9 +67,49 @@ def oxigraph_endpoint() -> Iterator[Endpoint]:
         yield endpoint
 
 
+@pytest.fixture(scope="session", autouse=True)
+def validate_each_dataset_once() -> Iterator[dict[str, ValidationReport]]:
+    """Make ``validate_store`` compute each distinct dataset's report once per session.
+
+    The whole-graph SHACL report takes seconds, and the shape tests, ``kg validate``,
+    ``kg summary`` and the API's ``/validate`` all ask for the report of the same graph. The
+    report of a dataset depends only on its quads and the shapes, so a report computed once
+    is the report every later call would compute. Yields the reports by dataset.
+    """
+    real = graph.validate.validate_store
+    reports: dict[str, ValidationReport] = {}
+
+    def once(store: ox.Store, settings: Settings) -> ValidationReport:
+        digest = hashlib.sha256(str(settings.shapes_dir).encode())
+        for line in sorted(str(quad) for quad in store):
+            digest.update(line.encode())
+        key = digest.hexdigest()
+        if key not in reports:
+            reports[key] = real(store, settings)
+        return reports[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (graph.validate, graph.summary, graph.api.views):
+            patch.setattr(module, "validate_store", once)
+        yield reports
+
+
 @pytest.fixture(scope="session")
-def app(store: EmbeddedStore, settings: Settings) -> FastAPI:
-    """The API app over the shipped graph."""
+def shipped_report(built: BuiltGraph, settings: Settings) -> ValidationReport:
+    """The SHACL report of the shipped graph (computed once per session)."""
+    return graph.validate.validate_store(built.store, settings)
+
+
+@pytest.fixture
+def closed_url() -> Iterator[str]:
+    """A SPARQL endpoint URL whose port refuses connections, held for the whole test."""
+    with closed_port() as port:
+        yield f"http://127.0.0.1:{port}/query"
+
+
+@pytest.fixture(scope="session")
+def app(store: EmbeddedStore, settings: Settings, shipped_report: ValidationReport) -> FastAPI:
+    """The API app over the shipped graph (its SHACL report already computed: see validate_each_dataset_once)."""
     return create_app(store, settings)
 
 

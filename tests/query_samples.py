@@ -11,6 +11,19 @@ from graph.store import EmbeddedStore
 
 SAMPLE_DATE = "2019-06-01"
 
+#: Queries that kill a process handing them to pyoxigraph's parser (its stack overflows).
+NESTED_FAMILY = {
+    "braces": "SELECT * WHERE " + "{" * 2_200 + "}" * 2_200,
+    "parentheses": "ASK { FILTER(" + "(" * 10_000 + "1" + ")" * 10_000 + ") }",
+    "sum": "ASK { FILTER(" + "+".join(["1"] * 20_000) + " > 0) }",
+    "unions": "SELECT * WHERE { " + " UNION ".join(["{ ?s ?p ?o }"] * 10_000) + " }",
+    "sub-selects": "SELECT * WHERE " + "{ SELECT * WHERE " * 3_000 + "{ ?s ?p ?o }" + " }" * 3_000,
+    "path": "SELECT * WHERE { ?s " + "(" * 10_000 + "<http://e/p>" + ")" * 10_000 + " ?o }",
+    "path-sequence": "SELECT * WHERE { ?s " + "/".join(["<http://e/p>"] * 20_000) + " ?o }",
+    "blank-nodes": "SELECT * WHERE { ?s <http://e/p> " + "[ <http://e/p> " * 10_000 + "?o" + " ]" * 10_000 + " }",
+    "negations": "ASK { FILTER(" + "!" * 50_000 + "true) }",
+}
+
 
 def seen_iris(catalogue: Mapping[str, QuerySpec], store: EmbeddedStore) -> dict[str, list[str]]:
     """IRIs each column name shows in the answers of the queries that need no parameter, sorted."""

@@ -1,4 +1,8 @@
-"""Real SPARQL server processes for the tests: started on a free port, stopped after."""
+"""Real SPARQL server processes for the tests: started on a free port, stopped after.
+
+``kg serve`` (uvicorn) needs nothing here: started with ``--port 0`` it binds the socket itself
+and prints the address it got, so no port is ever picked first and bound later.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,11 +59,27 @@ class Endpoint:
     graph_store: str
 
 
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+@contextmanager
+def closed_port() -> Iterator[int]:
+    """Hold a TCP port on 127.0.0.1 that refuses connections: bound, never listening.
+
+    The socket stays bound while the ``with`` block runs, so no other process can take the
+    port and answer in the meantime.
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
+
+
+def _unused_port() -> int:
+    """Return a port that was free a moment ago. Only for servers that cannot take a socket:
+    the caller must start the server on it and retry when it exits with "address in use"."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+_PORT_ATTEMPTS = 5
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float = 20.0) -> None:
@@ -94,19 +114,49 @@ def oxigraph_server(binary: Path = OXIGRAPH, *, union_default_graph: bool = True
             raise RuntimeError("the oxigraph server is not installed: pip install 'oxigraph>=0.5'")
         binary = Path(found)
     with tempfile.TemporaryDirectory(prefix="oxigraph-") as location:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
         union = ["--union-default-graph"] if union_default_graph else []
-        process = subprocess.Popen(
-            [str(binary), "serve", "--location", location, "--bind", f"127.0.0.1:{port}", *union],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process, port = start_on_a_free_port(
+            lambda port: [str(binary), "serve", "--location", location, "--bind", f"127.0.0.1:{port}", *union],
+            lambda port: f"http://127.0.0.1:{port}/")
+        base = f"http://127.0.0.1:{port}"
         try:
-            wait_until_up(base + "/", process)
             yield Endpoint(base, base + "/query", base + "/update", base + "/store")
         finally:
             _stop(process)
-            if process.stderr is not None:
-                process.stderr.close()
+
+
+def start_on_a_free_port(command: Callable[[int], list[str]], ready_url: Callable[[int], str]
+                         ) -> tuple[subprocess.Popen[bytes], int]:
+    """Start ``command(port)``, a server that binds its own address, and wait until ``ready_url(port)`` answers.
+
+    Such a server cannot be handed a bound socket, so a port is picked first: another process
+    may take it before the server binds it. The server then exits saying the address is in
+    use, and another port is tried.
+
+    Raises:
+        RuntimeError: the server died for another reason, or never answered.
+    """
+    attempts = 0
+    while True:
+        attempts += 1
+        port = _unused_port()
+        process = subprocess.Popen(command(port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_until_up(ready_url(port), process)
+        except RuntimeError:
+            taken = _address_in_use(process)
+            _stop(process)
+            if taken and attempts < _PORT_ATTEMPTS:
+                continue
+            raise
+        return process, port
+
+
+def _address_in_use(process: subprocess.Popen[bytes]) -> bool:
+    """Whether ``process`` exited because its port was taken (it says so on stderr)."""
+    if process.poll() is None or process.stderr is None:
+        return False
+    return b"in use" in process.stderr.read()
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -116,6 +166,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    if process.stderr is not None:
+        process.stderr.close()
 
 
 @contextmanager
@@ -130,18 +182,28 @@ def virtuoso_server() -> Iterator[Endpoint]:
     """
     if VIRTUOSO is None or VIRTUOSO_ISQL is None:
         raise RuntimeError("Virtuoso is not installed: apt-get install virtuoso-opensource")
-    with tempfile.TemporaryDirectory(prefix="virtuoso-") as db:
-        http_port, sql_port = free_port(), free_port()
-        ini = Path(db) / "virtuoso.ini"
-        ini.write_text(_VIRTUOSO_INI.format(db=db, sql_port=sql_port, http_port=http_port), encoding="utf-8")
-        process = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", str(ini)], cwd=db,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            base = f"http://127.0.0.1:{http_port}"
-            wait_until_up(base + "/sparql?query=ASK%7B%7D", process, timeout_s=60)
-            subprocess.run([VIRTUOSO_ISQL, str(sql_port), "dba", "dba",
-                            'exec=grant SPARQL_UPDATE to "SPARQL";'],
-                           check=True, capture_output=True, timeout=30)
-            yield Endpoint(base, base + "/sparql", base + "/sparql", "")
-        finally:
-            _stop(process)
+    for attempt in range(_PORT_ATTEMPTS):
+        with tempfile.TemporaryDirectory(prefix="virtuoso-") as db:
+            # Virtuoso binds its own two ports (see oxigraph_server): it exits when one is
+            # taken, and we try again with others.
+            http_port, sql_port = _unused_port(), _unused_port()
+            ini = Path(db) / "virtuoso.ini"
+            ini.write_text(_VIRTUOSO_INI.format(db=db, sql_port=sql_port, http_port=http_port), encoding="utf-8")
+            process = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", str(ini)], cwd=db,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                base = f"http://127.0.0.1:{http_port}"
+                try:
+                    wait_until_up(base + "/sparql?query=ASK%7B%7D", process, timeout_s=60)
+                except RuntimeError:
+                    log = (Path(db) / "virtuoso.log").read_text(errors="replace") if (Path(db) / "virtuoso.log").exists() else ""
+                    if attempt + 1 < _PORT_ATTEMPTS and process.poll() is not None and "in use" in log:
+                        continue
+                    raise
+                subprocess.run([VIRTUOSO_ISQL, str(sql_port), "dba", "dba",
+                                'exec=grant SPARQL_UPDATE to "SPARQL";'],
+                               check=True, capture_output=True, timeout=30)
+                yield Endpoint(base, base + "/sparql", base + "/sparql", "")
+                return
+            finally:
+                _stop(process)

@@ -17,7 +17,8 @@ import pyoxigraph as ox
 import pytest
 
 from graph import build
-from graph.build import BuiltGraph, OUTPUT_FILES, write_graph
+from graph.build import BuiltGraph, write_graph
+from graph.formats import DATASET_FILES
 
 
 class Stop(BaseException):
@@ -26,10 +27,10 @@ class Stop(BaseException):
 
 def pair(out: Path) -> tuple[bytes, bytes] | None:
     """The two files as a reader sees them, or None before the first build."""
-    if not all((out / name).exists() for name in OUTPUT_FILES):
-        assert not any((out / name).exists() for name in OUTPUT_FILES), "one file without the other"
+    if not all((out / name).exists() for name in DATASET_FILES):
+        assert not any((out / name).exists() for name in DATASET_FILES), "one file without the other"
         return None
-    return tuple((out / name).read_bytes() for name in OUTPUT_FILES)  # type: ignore[return-value]
+    return tuple((out / name).read_bytes() for name in DATASET_FILES)  # type: ignore[return-value]
 
 
 def other_graph(built: BuiltGraph) -> BuiltGraph:
@@ -69,7 +70,7 @@ def test_a_build_stopped_at_any_step_leaves_one_whole_pair(built: BuiltGraph, tm
         if start != "empty":
             write_graph(built, out)
         if start == "plain files":
-            for name in OUTPUT_FILES:  # what builds before the linked layout left
+            for name in DATASET_FILES:  # what builds before the linked layout left
                 content = (out / name).read_bytes()
                 (out / name).unlink()
                 (out / name).write_bytes(content)
@@ -98,6 +99,6 @@ def _reference(built: BuiltGraph, tmp_path: Path) -> Path:
 
 
 def test_outputs_are_readable_by_everyone(built_files: Path) -> None:
-    for name in OUTPUT_FILES:
+    for name in DATASET_FILES:
         mode = (built_files / name).stat().st_mode
         assert mode & stat.S_IROTH and mode & stat.S_IRGRP, oct(mode)

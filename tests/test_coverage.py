@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from graph.cli import main
 from graph.config import Settings
 from graph.coverage import compute_coverage
-from graph.cli import main
 from graph.store import EmbeddedStore
 
 KGID = "https://w3id.org/mmr-kg/id/"

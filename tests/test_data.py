@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from api_support import KGID
 from graph.build import evidence_dir
 from graph.config import Settings
 from graph.evidence import Evidence, check_quotes, load_evidence
 from graph.store import EmbeddedStore
+
+from api_support import KGID
 
 KG = "https://w3id.org/mmr-kg/def/"
 PROV = "http://www.w3.org/ns/prov#"

@@ -11,16 +11,12 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from graph.errors import QueryError
+from graph.formats import GRAPH_FORMATS, RESULT_FORMATS
+from graph.namespaces import compact
 from graph.queries import QuerySpec, run_query
-from graph.results import (
-    GRAPH_FORMATS,
-    RESULT_FORMATS,
-    format_for_media_type,
-    serialize_result,
-    shorten_iri,
-)
+from graph.results import serialize_result
 from graph.store import EmbeddedStore, QueryResult, Term
+
 from query_samples import parameter_cases
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -181,8 +177,8 @@ def test_table_of_ask() -> None:
     ("https://example.org/x", "<https://example.org/x>"),
     (KGID + "a/b", f"<{KGID}a/b>"),
 ])
-def test_shorten_iri(iri: str, short: str) -> None:
-    assert shorten_iri(iri) == short
+def test_compact_iri_in_brackets(iri: str, short: str) -> None:
+    assert compact(iri, brackets=True) == short
 
 
 def test_format_map_agrees_with_pyoxigraph() -> None:
@@ -194,21 +190,3 @@ def test_format_map_agrees_with_pyoxigraph() -> None:
         assert GRAPH_FORMATS[name].media_type == rdf.media_type
         assert GRAPH_FORMATS[name].extension == rdf.file_extension
 
-
-def test_format_for_media_type() -> None:
-    for fmt in RESULT_FORMATS.values():
-        assert format_for_media_type(fmt.media_type.upper() + "; charset=utf-8", "select") == fmt
-    for fmt in GRAPH_FORMATS.values():
-        assert format_for_media_type(fmt.media_type, "graph") == fmt
-    assert format_for_media_type("text/turtle", "select") is None
-
-
-@pytest.mark.parametrize(("kind", "format_name", "hint"), [
-    ("select", "turtle", "json, xml, csv, tsv, table"),
-    ("graph", "csv", "turtle, ntriples, jsonld, rdfxml"),
-    ("ask", "nonsense", "json, xml, csv, tsv, table"),
-])
-def test_wrong_format_is_a_clear_error(kind: str, format_name: str, hint: str) -> None:
-    result = QueryResult(kind, boolean=True) if kind == "ask" else QueryResult(kind)  # type: ignore[arg-type]
-    with pytest.raises(QueryError, match=f"format '{format_name}' cannot carry .* Use one of: {hint}"):
-        serialize_result(result, format_name)

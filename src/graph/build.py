@@ -21,19 +21,13 @@ import pyoxigraph as ox
 from graph.config import Settings
 from graph.errors import BuildError
 from graph.evidence import check_quotes, load_evidence, raise_for_problems
+from graph.formats import DATASET_FILES, SOURCE_FORMATS
 from graph.metadata import describe_dataset
 from graph.namespaces import BASE, GRAPH_BASE, PREFIXES
 
 log = logging.getLogger(__name__)
 
-FORMATS_BY_SUFFIX: dict[str, ox.RdfFormat] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".trig": ox.RdfFormat.TRIG,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-}
 SKOLEM_BASE = BASE + ".well-known/genid/"
-OUTPUT_FILES = ("graph.nq", "graph.trig")
 
 
 @dataclass(frozen=True)
@@ -51,7 +45,7 @@ def source_files(settings: Settings) -> list[Path]:
     """Return the ontology and data files of ``settings``, ontology first, each folder sorted."""
     files: list[Path] = []
     for folder in (settings.ontology_dir, settings.data_dir):
-        files.extend(sorted(p for p in folder.iterdir() if p.suffix in FORMATS_BY_SUFFIX))
+        files.extend(sorted(p for p in folder.iterdir() if p.suffix in SOURCE_FORMATS))
     return files
 
 
@@ -74,9 +68,9 @@ def parse_file(path: Path) -> list[ox.Quad]:
         BuildError: the file is missing, of an unknown kind, or not valid RDF
             (the message names file, line and column).
     """
-    fmt = FORMATS_BY_SUFFIX.get(path.suffix)
+    fmt = SOURCE_FORMATS.get(path.suffix)
     if fmt is None:
-        known = ", ".join(sorted(FORMATS_BY_SUFFIX))
+        known = ", ".join(sorted(SOURCE_FORMATS))
         raise BuildError(f"unknown file kind '{path.suffix}'. Use one of {known}.", path)
     try:
         content = path.read_bytes()
@@ -89,7 +83,7 @@ def parse_file(path: Path) -> list[ox.Quad]:
         raise BuildError(_parser_message(exc), path, exc.lineno, exc.offset) from exc
     skolem: dict[str, ox.NamedNode] = {}
 
-    def fix(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.NamedNode | ox.Literal:
+    def fix(term: ox.NamedNode | ox.BlankNode | ox.Triple) -> ox.NamedNode | ox.Triple:
         if isinstance(term, ox.BlankNode):
             if term.value not in skolem:
                 skolem[term.value] = ox.NamedNode(
@@ -101,7 +95,8 @@ def parse_file(path: Path) -> list[ox.Quad]:
     for item in parsed:
         target = item.graph_name if isinstance(item, ox.Quad) and not isinstance(
             item.graph_name, ox.DefaultGraph) else graph
-        quads.append(ox.Quad(fix(item.subject), item.predicate, fix(item.object), target))
+        obj = item.object if isinstance(item.object, ox.Literal) else fix(item.object)
+        quads.append(ox.Quad(fix(item.subject), item.predicate, obj, target))
     return quads
 
 
@@ -161,9 +156,9 @@ def sorted_quads(store: ox.Store) -> list[ox.Quad]:
 
 def serialize_dataset(quads: list[ox.Quad], name: str) -> bytes:
     """Serialize already sorted quads as ``graph.nq`` (N-Quads) or ``graph.trig`` (TriG with the project prefixes)."""
-    if name == "graph.trig":
-        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
-    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    body = ox.serialize(quads, format=DATASET_FILES[name], prefixes=PREFIXES)  # N-Quads ignores prefixes
+    assert body is not None, "serialize returns the bytes when given no output"
+    return body
 
 
 def write_graph(built: BuiltGraph, out_dir: Path) -> list[Path]:
@@ -176,18 +171,18 @@ def write_graph(built: BuiltGraph, out_dir: Path) -> list[Path]:
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     quads = sorted_quads(built.store)
-    outputs = {name: serialize_dataset(quads, name) for name in OUTPUT_FILES}
-    digest = hashlib.sha256(b"".join(outputs[name] for name in OUTPUT_FILES)).hexdigest()[:16]
+    outputs = {name: serialize_dataset(quads, name) for name in DATASET_FILES}
+    digest = hashlib.sha256(b"".join(outputs[name] for name in DATASET_FILES)).hexdigest()[:16]
     _adopt_plain_files(out_dir)
     folder = out_dir / f".graph-{digest}"
     if not folder.is_dir():
         staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=".staging-"))
-        for name in OUTPUT_FILES:
+        for name in DATASET_FILES:
             (staging / name).write_bytes(outputs[name])
             (staging / name).chmod(0o644)
         staging.chmod(0o755)
         os.replace(staging, folder)
-    for name in OUTPUT_FILES:  # dangling until the first .current exists: neither file is there yet
+    for name in DATASET_FILES:  # dangling until the first .current exists: neither file is there yet
         _link_through_current(out_dir, name)
     _switch(out_dir / CURRENT, folder.name)
     for stale in out_dir.glob(".graph-*"):
@@ -195,7 +190,7 @@ def write_graph(built: BuiltGraph, out_dir: Path) -> list[Path]:
             shutil.rmtree(stale, ignore_errors=True)
     for leftover in out_dir.glob(".staging-*"):
         shutil.rmtree(leftover, ignore_errors=True)
-    return [out_dir / name for name in OUTPUT_FILES]
+    return [out_dir / name for name in DATASET_FILES]
 
 
 CURRENT = ".current"
@@ -221,13 +216,13 @@ def _adopt_plain_files(out_dir: Path) -> None:
     Their pair is hard-linked into a folder that ``.current`` points at before either plain
     file is replaced by a link, so this step too never mixes two builds.
     """
-    plain = [out_dir / name for name in OUTPUT_FILES if (out_dir / name).is_file()
+    plain = [out_dir / name for name in DATASET_FILES if (out_dir / name).is_file()
              and not (out_dir / name).is_symlink()]
     if not plain:
         return
     if (out_dir / CURRENT).is_symlink():
         # A build stopped during an earlier adoption: .current already holds the right pair.
-        for name in OUTPUT_FILES:
+        for name in DATASET_FILES:
             _link_through_current(out_dir, name)
         return
     old = Path(tempfile.mkdtemp(dir=out_dir, prefix=".staging-"))
@@ -238,7 +233,7 @@ def _adopt_plain_files(out_dir: Path) -> None:
     shutil.rmtree(adopted, ignore_errors=True)
     os.replace(old, adopted)
     _switch(out_dir / CURRENT, adopted.name)
-    for name in OUTPUT_FILES:
+    for name in DATASET_FILES:
         _link_through_current(out_dir, name)
 
 
@@ -249,8 +244,8 @@ def load_built_graph(path: Path) -> ox.Store:
         BuildError: the file is missing or unreadable; the message says to run ``kg build``.
     """
     if not path.exists():
-        raise BuildError("no built graph here. Run 'kg build' first, or pass --graph FILE.", path)
-    fmt = FORMATS_BY_SUFFIX.get(path.suffix, ox.RdfFormat.N_QUADS)
+        raise BuildError(f"no built graph at {path}. Run 'kg build' first, or pass --graph FILE.")
+    fmt = SOURCE_FORMATS.get(path.suffix, ox.RdfFormat.N_QUADS)
     store = ox.Store()
     try:
         store.load(path=str(path), format=fmt)

@@ -11,14 +11,15 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from graph.build import build_graph, load_built_graph, write_graph
-from graph.config import default_settings
+from graph.build import build_graph, write_graph
+from graph.config import REMOTE_TIMEOUT_S, default_settings
 from graph.errors import GraphError, QueryError
-from graph.push import DEFAULT_BATCH_SIZE, push_graph
-from graph.queries import LANGUAGES, QuerySpec, bind_parameters, load_catalogue, load_query
-from graph.remote import RemoteStore, union_default_graph_problem
-from graph.results import GRAPH_FORMATS, RESULT_FORMATS, serialize_result
-from graph.store import EmbeddedStore, GraphStore, Term
+from graph.formats import GRAPH_FORMATS, RESULT_FORMATS
+from graph.queries import LANGUAGES, bind_parameters, find_query, load_adhoc, load_catalogue
+from graph.results import serialize_result
+from graph.store.push import DEFAULT_BATCH_SIZE, push_graph
+from graph.store.remote import RemoteStore, union_default_graph_problem
+from graph.store.source import DEFAULT_GRAPH_FILE, open_store
 
 log = logging.getLogger("graph")
 
@@ -39,39 +40,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     sock = listen(args.host, args.port)
     url = base_url(sock)
+    # A remote store behind the API gets the API's time limit for every request.
     settings = default_settings(query_timeout_s=args.query_timeout, query_row_limit=args.max_results,
+                                remote_timeout_s=args.query_timeout,
                                 sandbox_workers=args.workers, sandbox_queue=args.queue,
                                 public_url=(args.public_url or url).rstrip("/"),
                                 cors_origins=_origins(args.cors_origin))
-    store, source = open_store(args.endpoint, args.graph, timeout_s=settings.query_timeout_s)
+    store, source = open_store(settings, args.endpoint, args.graph)
     app = create_app(store, settings)
     print(f"serving {source} at {url}/ (SPARQL endpoint {url}/sparql)", flush=True)
     serve(app, sock)
     return EXIT_OK
-
-
-# --- kg queries / kg query / kg push -------------------------------------------------------
-
-DEFAULT_GRAPH_FILE = Path("dist/graph.nq")
-
-
-def open_store(endpoint: str | None, graph_file: Path | None, timeout_s: float) -> tuple[GraphStore, str]:
-    """Return the store a reading command works on, and a few words saying what it is.
-
-    ``endpoint`` wins; else ``graph_file`` (or ``dist/graph.nq`` when it exists); else the
-    graph is built in memory from the shipped sources.
-
-    Raises:
-        BuildError: ``graph_file`` was given but cannot be loaded.
-    """
-    if endpoint:
-        return RemoteStore(endpoint, timeout_s=timeout_s), endpoint
-    path = graph_file or DEFAULT_GRAPH_FILE
-    if graph_file is not None or path.exists():
-        log.info("querying %s", path)
-        return EmbeddedStore(load_built_graph(path)), str(path)
-    log.info("no %s; building the graph in memory from the shipped sources", path)
-    return EmbeddedStore(build_graph(default_settings()).store), "the shipped sources (built in memory)"
 
 
 def _parse_params(items: Sequence[str]) -> dict[str, str]:
@@ -82,20 +61,6 @@ def _parse_params(items: Sequence[str]) -> dict[str, str]:
             raise QueryError(f"--param must look like NAME=VALUE, not {item!r}.")
         params[name.strip()] = value
     return params
-
-
-def _adhoc_bindings(path: Path, raw: dict[str, str], lang: str | None) -> tuple[QuerySpec, dict[str, Term]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QueryError(f"cannot read the query file {path}: {exc}.") from exc
-    if any(line.startswith("#+") for line in text.splitlines()):
-        spec = load_query(path)
-    else:
-        spec = QuerySpec(name=path.stem, path=path, summary="", description="", text=text)
-        if not raw and lang is None:
-            return spec, {}
-    return spec, bind_parameters(spec, raw, lang or LANGUAGES[0])
 
 
 def _cmd_queries(args: argparse.Namespace) -> int:
@@ -118,15 +83,12 @@ def _cmd_query(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     raw = _parse_params(args.param)
     if args.file is not None:
-        spec, bindings = _adhoc_bindings(args.file, raw, args.lang)
+        spec, bindings = load_adhoc(args.file, raw, args.lang)
     else:
         catalogue = load_catalogue(default_settings().queries_dir)
-        if args.name not in catalogue:
-            raise QueryError(f"no query named '{args.name}'. Run 'kg queries' to list them: "
-                             f"{', '.join(catalogue)}.")
-        spec = catalogue[args.name]
+        spec = find_query(catalogue, args.name, f"Run 'kg queries' to list them: {', '.join(catalogue)}.")
         bindings = bind_parameters(spec, raw, args.lang or LANGUAGES[0])
-    store, _ = open_store(args.endpoint, args.graph, args.timeout)
+    store, _ = open_store(default_settings(remote_timeout_s=args.timeout), args.endpoint, args.graph)
     try:
         result = store.query(spec.text, bindings, timeout_s=args.timeout)
     except QueryError as exc:
@@ -143,11 +105,6 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_push(args: argparse.Namespace) -> int:
-    if not args.graph.exists():
-        print(f"error: no built graph at {args.graph}. Run 'kg build' first, or pass --graph FILE.",
-              file=sys.stderr)
-        return EXIT_USAGE
-
     def show(graph: str, sent: int, total: int) -> None:
         print(f"pushed {sent}/{total} triples ({graph})", file=sys.stderr)
 
@@ -184,8 +141,8 @@ def _add_query_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     query.add_argument("--endpoint", metavar="URL", help="a remote SPARQL query endpoint to ask instead")
     query.add_argument("--graph", type=Path, metavar="FILE",
                        help=f"the built graph to load (default: {DEFAULT_GRAPH_FILE} if it exists)")
-    query.add_argument("--timeout", type=float, default=60.0, metavar="S",
-                       help="seconds to wait for the answer (default: 60)")
+    query.add_argument("--timeout", type=float, default=REMOTE_TIMEOUT_S, metavar="S",
+                       help=f"seconds to wait for the answer (default: {REMOTE_TIMEOUT_S:g})")
     query.set_defaults(func=_cmd_query)
 
     push = sub.add_parser(
@@ -200,25 +157,17 @@ def _add_query_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
                       help=f"the built graph (default: {DEFAULT_GRAPH_FILE})")
     push.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N",
                       help=f"triples per request (default: {DEFAULT_BATCH_SIZE})")
-    push.add_argument("--timeout", type=float, default=60.0, metavar="S",
-                      help="seconds to wait for each request (default: 60)")
+    push.add_argument("--timeout", type=float, default=REMOTE_TIMEOUT_S, metavar="S",
+                      help=f"seconds to wait for each request (default: {REMOTE_TIMEOUT_S:g})")
     push.set_defaults(func=_cmd_push)
 
 
-# --- end of kg queries / kg query / kg push --------------------------------------------------
-
-
-# --- kg export network -------------------------------------------------------------------------
-
-
 def _cmd_export_network(args: argparse.Namespace) -> int:
-    from graph.network import build_network, summarise_network
-    from graph.network_export import network_format
+    from graph.network import build_network, summarise_network, write_network
 
-    store, _ = open_store(None, args.graph, timeout_s=60.0)
-    writer = network_format(args.format)
+    store, _ = open_store(default_settings(), None, args.graph)
     graph = build_network(store, args.projection, args.lang)
-    body = writer.write(graph)
+    body, _ = write_network(graph, args.format)
     if str(args.out) == "-":
         sys.stdout.buffer.write(body)
     else:
@@ -231,8 +180,7 @@ def _cmd_export_network(args: argparse.Namespace) -> int:
 
 
 def _add_export_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from graph.network import list_projections
-    from graph.network_export import FORMATS
+    from graph.network import FORMATS, list_projections
 
     export = sub.add_parser("export", help="export the graph for other tools (network: Gephi, Cytoscape, …)",
                             description="Export views of the graph for other tools.")
@@ -249,7 +197,8 @@ def _add_export_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
                          help=f"one of: {', '.join(projections)}")
     network.add_argument("--format", required=True, choices=list(FORMATS), metavar="FORMAT",
                          help=f"one of: {', '.join(FORMATS)}")
-    network.add_argument("--lang", choices=LANGUAGES, default="sv", help="label language (default: sv)")
+    network.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0],
+                         help=f"label language (default: {LANGUAGES[0]})")
     network.add_argument("-o", "--out", type=Path, required=True, metavar="FILE", help="output file, or - for stdout")
     network.add_argument("--graph", type=Path, metavar="FILE",
                          help=f"the built graph to load (default: {DEFAULT_GRAPH_FILE} if it exists, "
@@ -259,20 +208,12 @@ def _add_export_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     network.set_defaults(func=_cmd_export_network)
 
 
-# --- end of kg export network ------------------------------------------------------------------
-
-
-# --- kg validate / kg coverage / kg summary ----------------------------------------------------
-
-
 def _cmd_validate(args: argparse.Namespace) -> int:
     from graph.validate import validate_files, validate_store
 
     settings = default_settings()
-    if args.files:
-        report = validate_files(list(args.files), settings)
-    else:
-        report = validate_store(build_graph(settings).store, settings)
+    report = (validate_files(list(args.files), settings) if args.files
+              else validate_store(build_graph(settings).store, settings))
     sys.stdout.write(report.render(args.format))
     return EXIT_OK if report.conforms else EXIT_NONCONFORMING
 
@@ -282,8 +223,9 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
     from graph.coverage import compute_coverage
 
-    store, _ = open_store(args.endpoint, args.graph, timeout_s=60.0)
-    table = compute_coverage(store, default_settings(), args.lang)
+    settings = default_settings()
+    store, _ = open_store(settings, args.endpoint, args.graph)
+    table = compute_coverage(store, settings, args.lang)
     if args.format == "json":
         print(json.dumps(table.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -292,21 +234,11 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from graph.metadata import class_counts
-    from graph.validate import validate_store
+    from graph.summary import summarise_graph
 
-    settings = default_settings()
-    graph_file = args.graph
-    store = load_built_graph(graph_file)
-    print(f"Graph: {graph_file} ({len(store)} quads), version {settings.version}")
-    print("Entities per class:")
-    for cls, count in class_counts(store):
-        print(f"  {count:5}  {cls}")
-    report = validate_store(store, settings)
-    verdict = "conforms" if report.conforms else "does NOT conform"
-    print(f"Validation: {verdict} ({report.count('Violation')} violations, {report.count('Warning')} warnings, "
-          f"{report.count('Info')} infos). Details: kg validate {graph_file}")
-    return EXIT_OK if report.conforms else EXIT_NONCONFORMING
+    text, conforms = summarise_graph(args.graph, default_settings())
+    sys.stdout.write(text)
+    return EXIT_OK if conforms else EXIT_NONCONFORMING
 
 
 def _add_quality_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -329,7 +261,8 @@ def _add_quality_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
         description="For every agency, which kinds of touchpoint the graph records and which it lacks; "
                     "for every environmental quality objective, which criteria, agreements and agencies "
                     "a source links to it.")
-    coverage.add_argument("--lang", choices=LANGUAGES, default="sv", help="label language (default: sv)")
+    coverage.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0],
+                          help=f"label language (default: {LANGUAGES[0]})")
     coverage.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     coverage.add_argument("--endpoint", metavar="URL", help="a remote SPARQL query endpoint to ask instead")
     coverage.add_argument("--graph", type=Path, metavar="FILE",
@@ -343,9 +276,6 @@ def _add_quality_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     summary.add_argument("--graph", type=Path, default=DEFAULT_GRAPH_FILE, metavar="FILE",
                          help=f"the built graph (default: {DEFAULT_GRAPH_FILE})")
     summary.set_defaults(func=_cmd_summary)
-
-
-# --- end of kg validate / kg coverage / kg summary ---------------------------------------------
 
 
 def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:

@@ -8,6 +8,8 @@ from importlib import metadata, resources
 from pathlib import Path
 
 DISTRIBUTION = "mmr-kg"
+#: Seconds to wait for each answer of a remote SPARQL store (``kg query``, ``kg push``, ``kg coverage``).
+REMOTE_TIMEOUT_S = 60.0
 
 
 @cache
@@ -31,7 +33,11 @@ def project_version() -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """Paths and limits used by every command. Build one with :func:`default_settings`."""
+    """Paths and limits used by every command. Build one with :func:`default_settings`.
+
+    ``query_timeout_s`` and ``query_row_limit`` bound each query the API runs;
+    ``remote_timeout_s`` is how long a command waits for a remote store's answer.
+    """
 
     ontology_dir: Path
     shapes_dir: Path
@@ -39,6 +45,7 @@ class Settings:
     queries_dir: Path
     out_dir: Path = Path("dist")
     query_timeout_s: float = 10.0
+    remote_timeout_s: float = REMOTE_TIMEOUT_S
     query_row_limit: int = 10_000
     #: Worker processes for ad-hoc SPARQL (``kg serve --workers``), and how many requests may wait for one.
     sandbox_workers: int = 2

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
 from graph.config import Settings
-from graph.queries import load_catalogue, run_query
+from graph.queries import LANGUAGES, load_catalogue, run_query
 from graph.store import GraphStore, Term
 
 
@@ -77,7 +77,7 @@ def _text(term: Term | None) -> str:
     return "" if term is None else term.value
 
 
-def compute_coverage(store: GraphStore, settings: Settings, lang: str = "sv") -> Coverage:
+def compute_coverage(store: GraphStore, settings: Settings, lang: str = LANGUAGES[0]) -> Coverage:
     """Compute the completeness table over ``store``, labels in ``lang``.
 
     Example:
@@ -108,10 +108,10 @@ def compute_coverage(store: GraphStore, settings: Settings, lang: str = "sv") ->
         objectives[iri] = ObjectiveCoverage(iri, _text(row["objectiveLabel"]))
     for row in run_query(store, catalogue["objective-reach"], {}, lang).records():
         reached[_text(row["objective"])][_text(row["reacherType"])].append(_text(row["reacherLabel"]))
-    for iri, entry in objectives.items():
+    for iri, objective in objectives.items():
         by_type = reached.get(iri, {})
-        entry.criteria = by_type.get("criterion", [])
-        entry.criteria_areas = by_type.get("criteria area", [])
-        entry.agreements = by_type.get("agreement", [])
-        entry.agencies = by_type.get("agency", [])
+        objective.criteria = by_type.get("criterion", [])
+        objective.criteria_areas = by_type.get("criteria area", [])
+        objective.agreements = by_type.get("agreement", [])
+        objective.agencies = by_type.get("agency", [])
     return Coverage(list(agencies.values()), list(objectives.values()))

@@ -59,3 +59,7 @@ class QueryLimitExceeded(GraphError):
 
 class EndpointError(GraphError):
     """A remote SPARQL store is down, refused the request, or timed out."""
+
+
+class NetworkError(GraphError):
+    """An unknown projection or format, or a projection file that cannot be read."""

@@ -7,33 +7,36 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph.namespaces import DATASET_IRI, GRAPH_BASE, PREFIXES, prefixed_name
+from graph.formats import DATASET_FILES
+from graph.namespaces import DATASET_IRI, GRAPH_BASE, PREFIXES, compact
 
 META_GRAPH = ox.NamedNode(GRAPH_BASE + "meta")
 
 _RDF, _DCAT, _VOID, _DCT, _OWL, _PROV = (PREFIXES[p] for p in ("rdf", "dcat", "void", "dcterms", "owl", "prov"))
 _XSD_INT = ox.NamedNode(PREFIXES["xsd"] + "integer")
 
-DISTRIBUTIONS = {
-    "graph.nq": "application/n-quads",
-    "graph.trig": "application/trig",
-}
 
 _COUNTS = """
 SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects)
        (COUNT(DISTINCT ?p) AS ?properties) (COUNT(DISTINCT ?o) AS ?objects)
 WHERE { GRAPH ?g { ?s ?p ?o } }
 """
-_CLASSES = """
+_CLASSES = f"""
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n)
-WHERE { GRAPH ?g { ?s a ?class } FILTER(STRSTARTS(STR(?g), "%sdata/")) }
+WHERE {{ GRAPH ?g {{ ?s a ?class }} FILTER(STRSTARTS(STR(?g), "{GRAPH_BASE}data/")) }}
 GROUP BY ?class ORDER BY STR(?class)
-""" % GRAPH_BASE
+"""
 _GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY STR(?g)"
 _SOURCES = """
 PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT DISTINCT ?doc WHERE { ?doc a dcterms:BibliographicResource } ORDER BY STR(?doc)
 """
+
+
+def _select(store: ox.Store, sparql: str, *, union: bool = False) -> ox.QuerySolutions:
+    answer = store.query(sparql, use_default_graph_as_union=union)
+    assert isinstance(answer, ox.QuerySolutions), "a SELECT query answers with solutions"
+    return answer
 
 
 def _n(value: str) -> ox.NamedNode:
@@ -72,13 +75,13 @@ def describe_dataset(store: ox.Store, sources: Sequence[Path], version: str) -> 
     add(ds, _OWL + "versionInfo", ox.Literal(version))
     add(ds, _DCAT + "version", ox.Literal(version))
 
-    counts = next(iter(store.query(_COUNTS)))
+    counts = next(iter(_select(store, _COUNTS)))
     add(ds, _VOID + "triples", _int(counts["triples"]))
     add(ds, _VOID + "distinctSubjects", _int(counts["subjects"]))
     add(ds, _VOID + "properties", _int(counts["properties"]))
     add(ds, _VOID + "distinctObjects", _int(counts["objects"]))
 
-    classes = list(store.query(_CLASSES))
+    classes = list(_select(store, _CLASSES))
     add(ds, _VOID + "classes", ox.Literal(str(len(classes)), datatype=_XSD_INT))
     add(ds, _VOID + "entities", ox.Literal(str(sum(int(r["n"].value) for r in classes)), datatype=_XSD_INT))
     for row in classes:
@@ -88,7 +91,7 @@ def describe_dataset(store: ox.Store, sources: Sequence[Path], version: str) -> 
         add(part, _VOID + "class", cls)
         add(part, _VOID + "entities", _int(row["n"]))
 
-    for row in store.query(_GRAPHS):
+    for row in _select(store, _GRAPHS):
         graph = row["g"]
         subset = _n(f"{DATASET_IRI}-graph-{graph.value.removeprefix(GRAPH_BASE)}")
         add(ds, _VOID + "subset", subset)
@@ -96,14 +99,14 @@ def describe_dataset(store: ox.Store, sources: Sequence[Path], version: str) -> 
         add(subset, _PREFIX_SD + "name", graph)
         add(subset, _VOID + "triples", _int(row["n"]))
 
-    for name, media_type in DISTRIBUTIONS.items():
+    for name, rdf_format in DATASET_FILES.items():
         dist = _n(f"{DATASET_IRI}-distribution-{name}")
         add(ds, _DCAT + "distribution", dist)
         add(dist, _RDF + "type", _n(_DCAT + "Distribution"))
         add(dist, _DCT + "title", ox.Literal(name))
-        add(dist, _DCAT + "mediaType", _n("https://www.iana.org/assignments/media-types/" + media_type))
+        add(dist, _DCAT + "mediaType", _n("https://www.iana.org/assignments/media-types/" + rdf_format.media_type))
 
-    for row in store.query(_SOURCES, use_default_graph_as_union=True):
+    for row in _select(store, _SOURCES, union=True):
         add(ds, _PROV + "wasDerivedFrom", row["doc"])
 
     return [ox.Quad(s, p, o, META_GRAPH) for s, p, o in triples]
@@ -119,14 +122,14 @@ def _slug(iri: str) -> str:
     return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
-_CLASS_COUNTS = """
+_CLASS_COUNTS = f"""
 PREFIX void: <http://rdfs.org/ns/void#>
-SELECT ?class ?n WHERE {
-  GRAPH <%s> { ?dataset void:classPartition ?part . ?part void:class ?class ; void:entities ?n }
-} ORDER BY DESC(?n) STR(?class)
-""" % META_GRAPH.value
+SELECT ?class ?n WHERE {{
+  GRAPH {META_GRAPH} {{ ?dataset void:classPartition ?part . ?part void:class ?class ; void:entities ?n }}
+}} ORDER BY DESC(?n) STR(?class)
+"""
 
 
 def class_counts(store: ox.Store) -> list[tuple[str, int]]:
     """Return (class as a prefixed name, number of entities) from the dataset's VoID description."""
-    return [(prefixed_name(row["class"].value) or row["class"].value, int(row["n"].value)) for row in store.query(_CLASS_COUNTS)]
+    return [(compact(row["class"].value), int(row["n"].value)) for row in _select(store, _CLASS_COUNTS)]

@@ -69,3 +69,18 @@ def prefixed_name(iri: str) -> str | None:
     if not local or local.endswith(".") or not all(ch.isalnum() or ch in "-_." for ch in local):
         return None
     return f"{next(name for name, ns in PREFIXES.items() if ns == best)}:{local}"
+
+
+def compact(iri: str, *, brackets: bool = False) -> str:
+    """Return ``iri`` as a prefixed name where a project prefix covers it, else the IRI itself
+    (in ``<…>`` with ``brackets``): the one way the project shortens an IRI for people.
+
+    >>> compact("https://w3id.org/mmr-kg/def/Agency")
+    'kg:Agency'
+    >>> compact("https://example.org/x", brackets=True)
+    '<https://example.org/x>'
+    """
+    short = prefixed_name(iri)
+    if short is not None:
+        return short
+    return f"<{iri}>" if brackets else iri

@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, get_args
 
 import pyoxigraph as ox
 import yaml
@@ -28,7 +29,9 @@ from graph.errors import QueryError
 from graph.namespaces import PREFIXES
 from graph.store import GraphStore, QueryResult, Term
 
-LANGUAGES = ("sv", "en")
+Language = Literal["sv", "en"]
+#: The label languages every query takes as ``lang``, the default first.
+LANGUAGES: tuple[Language, ...] = get_args(Language)
 PARAM_TYPES = ("iri", "date", "string", "integer", "enum")
 _XSD = PREFIXES["xsd"]
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -108,7 +111,7 @@ def load_query(path: Path) -> QuerySpec:
     missing = [key for key in ("summary", "description", "columns") if not header.get(key)]
     if missing:
         raise QueryError(f"{path}: the header lacks {', '.join(missing)}.")
-    params = tuple(_param(path, item) for item in header.get("params") or [])
+    params = tuple(_param(path, item) for item in _list(path, header, "params"))
     known = {"summary", "description", "tags", "params", "columns"}
     return QuerySpec(
         name=path.stem,
@@ -116,11 +119,22 @@ def load_query(path: Path) -> QuerySpec:
         summary=str(header["summary"]).strip(),
         description=str(header["description"]).strip(),
         text=text,
-        tags=tuple(str(t) for t in header.get("tags") or []),
+        tags=_strings(path, header, "tags"),
         params=params,
-        columns=tuple(str(c) for c in header["columns"]),  # type: ignore[union-attr]
+        columns=_strings(path, header, "columns"),
         extra={k: v for k, v in header.items() if k not in known},
     )
+
+
+def _list(path: Path, header: Mapping[str, object], key: str) -> list[object]:
+    value = header.get(key) or []
+    if not isinstance(value, list):
+        raise QueryError(f"{path}: '{key}' must be a list, such as '{key}: [a, b]'.")
+    return value
+
+
+def _strings(path: Path, header: Mapping[str, object], key: str) -> tuple[str, ...]:
+    return tuple(str(item) for item in _list(path, header, key))
 
 
 def _param(path: Path, item: object) -> ParamSpec:
@@ -135,12 +149,51 @@ def _param(path: Path, item: object) -> ParamSpec:
     return ParamSpec(name=name, type=kind, description=str(item.get("description", "")),
                      default=None if default is None else str(default),
                      required=bool(item.get("required", False)),
-                     values=tuple(str(v) for v in item.get("values") or []))
+                     values=_strings(path, item, "values"))
 
 
 def load_catalogue(queries_dir: Path) -> dict[str, QuerySpec]:
     """Load every ``*.rq`` directly in ``queries_dir`` (not ``checks/``), by name."""
     return {p.stem: load_query(p) for p in sorted(queries_dir.glob("*.rq"))}
+
+
+def find_query(catalogue: Mapping[str, QuerySpec], name: str, listing: str) -> QuerySpec:
+    """Return the catalogued query ``name``.
+
+    Raises:
+        QueryError: no such query; ``listing`` tells where to find the names.
+    """
+    spec = catalogue.get(name)
+    if spec is None:
+        raise unknown_query(name, listing)
+    return spec
+
+
+def unknown_query(name: str, listing: str) -> QueryError:
+    """Return the error for a name the catalogue lacks; ``listing`` tells where to find the names."""
+    return QueryError(f"no query named {name!r}. {listing}")
+
+
+def load_adhoc(path: Path, raw: Mapping[str, str], lang: str | None) -> tuple[QuerySpec, dict[str, Term]]:
+    """Read a SPARQL file to run ad hoc, and bind ``raw`` parameters and ``lang`` to it.
+
+    A file with a ``#+`` header is read like a catalogued query (its parameters are checked);
+    one without takes no parameters, and ``lang`` only when given.
+
+    Raises:
+        QueryError: the file cannot be read, or a parameter does not fit.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QueryError(f"cannot read the query file {path}: {exc}.") from exc
+    if any(line.startswith("#+") for line in text.splitlines()):
+        spec = load_query(path)
+    else:
+        spec = QuerySpec(name=path.stem, path=path, summary="", description="", text=text)
+        if not raw and lang is None:
+            return spec, {}
+    return spec, bind_parameters(spec, raw, lang or LANGUAGES[0])
 
 
 def parse_term(param: ParamSpec, raw: str) -> Term:
@@ -191,6 +244,17 @@ IRI_PARAMETER_PATTERN = (
     f"|(?:{'|'.join(sorted(PREFIXES))}):[A-Za-z0-9_.-]*)$")
 
 
+#: A calendar date (29 February only in years divisible by four), or ``today``.
+DATE_PARAMETER_PATTERN = (r"^(\d{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+                          r"|(?:0[13578]|1[02])-31)|\d\d(?:[02468][048]|[13579][26])-02-29|today)$")
+#: What a value that fits each parameter pattern is, for messages.
+PATTERN_FORMS = {
+    IRI_PARAMETER_PATTERN: "an IRI such as https://w3id.org/mmr-kg/id/agency-naturvardsverket or "
+                           "kgid:agency-naturvardsverket",
+    DATE_PARAMETER_PATTERN: "a date such as 2019-06-01, or 'today'",
+}
+
+
 def expand_iri(name: str, value: str) -> str:
     """Return the absolute IRI for ``value``, expanding a known prefix (``kgid:agency-boverket``).
 
@@ -207,7 +271,7 @@ def expand_iri(name: str, value: str) -> str:
     return value
 
 
-def bind_parameters(spec: QuerySpec, raw: Mapping[str, str], lang: str = "sv") -> dict[str, Term]:
+def bind_parameters(spec: QuerySpec, raw: Mapping[str, str], lang: str = LANGUAGES[0]) -> dict[str, Term]:
     """Validate ``raw`` parameters against ``spec`` and return variable bindings.
 
     Unknown names, bad values and missing required parameters raise :class:`QueryError`;
@@ -230,7 +294,7 @@ def bind_parameters(spec: QuerySpec, raw: Mapping[str, str], lang: str = "sv") -
 
 
 def run_query(store: GraphStore, spec: QuerySpec, raw: Mapping[str, str] | None = None,
-              lang: str = "sv", **limits: float | int | None) -> QueryResult:
+              lang: str = LANGUAGES[0], **limits: float | int | None) -> QueryResult:
     """Run a catalogued query with validated parameters.
 
     Example:

@@ -1,10 +1,9 @@
-"""Serialise a :class:`~graph.store.QueryResult`: the one map of result formats.
+"""Serialise a :class:`~graph.store.QueryResult` in every format the CLI and the API offer.
 
 SELECT and ASK answers go out as the W3C SPARQL results formats (JSON, XML, CSV,
 TSV) or as an aligned ``table`` for a terminal; CONSTRUCT and DESCRIBE answers as
 Turtle, N-Triples, JSON-LD or RDF/XML (written by pyoxigraph). The HTTP API and the
-CLI both use :data:`RESULT_FORMATS` and :data:`GRAPH_FORMATS` (name ↔ media type ↔
-file extension) and :func:`serialize_result`.
+CLI both use :func:`serialize_result` and the formats of :mod:`graph.formats`.
 
 Example:
     >>> import pyoxigraph as ox
@@ -20,13 +19,13 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
 from graph.errors import QueryError
-from graph.namespaces import PREFIXES, prefixed_name
+from graph.formats import GRAPH_FORMATS, formats_for
+from graph.namespaces import PREFIXES, compact
 from graph.store import QueryResult, Term
 
 _XSD_STRING = PREFIXES["xsd"] + "string"
@@ -34,63 +33,6 @@ _SRX_NS = "http://www.w3.org/2005/sparql-results#"
 # Character references survive XML's line-end normalisation and parsers that trim text.
 _XML_WHITESPACE = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 TABLE_MAX_WIDTH = 60
-
-
-@dataclass(frozen=True)
-class ResultFormat:
-    """One output format: its short name, media type and file extension."""
-
-    name: str
-    media_type: str
-    extension: str
-    label: str
-
-
-RESULT_FORMATS: Mapping[str, ResultFormat] = {
-    f.name: f for f in (
-        ResultFormat("json", "application/sparql-results+json", "srj", "SPARQL 1.1 Query Results JSON"),
-        ResultFormat("xml", "application/sparql-results+xml", "srx", "SPARQL Query Results XML"),
-        ResultFormat("csv", "text/csv", "csv", "SPARQL 1.1 Query Results CSV"),
-        ResultFormat("tsv", "text/tab-separated-values", "tsv", "SPARQL 1.1 Query Results TSV"),
-        ResultFormat("table", "text/plain", "txt", "aligned text table for a terminal"),
-    )
-}
-"""Formats for SELECT and ASK results, by name."""
-
-GRAPH_FORMATS: Mapping[str, ResultFormat] = {
-    f.name: f for f in (
-        ResultFormat("turtle", "text/turtle", "ttl", "Turtle"),
-        ResultFormat("ntriples", "application/n-triples", "nt", "N-Triples"),
-        ResultFormat("jsonld", "application/ld+json", "jsonld", "JSON-LD (expanded)"),
-        ResultFormat("rdfxml", "application/rdf+xml", "rdf", "RDF/XML"),
-    )
-}
-"""Formats for CONSTRUCT and DESCRIBE results, by name."""
-
-_OX_GRAPH_FORMATS: Mapping[str, ox.RdfFormat] = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
-
-
-def formats_for(result: QueryResult) -> Mapping[str, ResultFormat]:
-    """Return the formats that can carry ``result`` (graph formats for CONSTRUCT/DESCRIBE)."""
-    return GRAPH_FORMATS if result.kind == "graph" else RESULT_FORMATS
-
-
-def format_for_media_type(media_type: str, kind: str) -> ResultFormat | None:
-    """Return the format of ``kind`` (``select``, ``ask`` or ``graph``) with ``media_type``, if any.
-
-    Parameters after ``;`` are ignored: ``text/csv; charset=utf-8`` finds ``csv``.
-
-    >>> format_for_media_type("text/turtle", "graph").name
-    'turtle'
-    """
-    wanted = media_type.split(";", 1)[0].strip().lower()
-    formats = GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS
-    return next((f for f in formats.values() if f.media_type == wanted), None)
 
 
 def serialize_result(result: QueryResult, format_name: str) -> bytes:
@@ -106,7 +48,7 @@ def serialize_result(result: QueryResult, format_name: str) -> bytes:
     Raises:
         QueryError: the format does not fit the kind of result; the message lists those that do.
     """
-    formats = formats_for(result)
+    formats = formats_for(result.kind)
     if format_name not in formats:
         kind = "CONSTRUCT/DESCRIBE" if result.kind == "graph" else "SELECT/ASK"
         raise QueryError(f"format '{format_name}' cannot carry a {kind} result. "
@@ -119,7 +61,11 @@ def serialize_result(result: QueryResult, format_name: str) -> bytes:
 def serialize_triples(triples: Iterable[ox.Triple], format_name: str) -> bytes:
     """Serialise triples in a :data:`GRAPH_FORMATS` format with the project prefixes that they use."""
     items = list(triples)
-    return ox.serialize(items, format=_OX_GRAPH_FORMATS[format_name], prefixes=_used_prefixes(items))
+    rdf_format = GRAPH_FORMATS[format_name].format
+    assert isinstance(rdf_format, ox.RdfFormat)
+    body = ox.serialize(items, format=rdf_format, prefixes=_used_prefixes(items))
+    assert body is not None, "serialize returns the bytes when given no output"
+    return body
 
 
 def _used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
@@ -221,20 +167,11 @@ def _write_tsv(result: QueryResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def shorten_iri(iri: str) -> str:
-    """Return ``iri`` as a prefixed name when a project prefix covers it, else ``<iri>``.
-
-    >>> shorten_iri("https://w3id.org/mmr-kg/id/agency-boverket")
-    'kgid:agency-boverket'
-    """
-    return prefixed_name(iri) or f"<{iri}>"
-
-
 def _table_value(term: Term | None) -> str:
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        text = shorten_iri(term.value)
+        text = compact(term.value, brackets=True)
     elif isinstance(term, ox.BlankNode):
         text = f"_:{term.value}"
     else:

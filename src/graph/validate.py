@@ -17,7 +17,8 @@ from rdflib.namespace import RDF, SH, SKOS
 from graph.build import parse_file
 from graph.config import Settings
 from graph.errors import BuildError
-from graph.namespaces import prefixed_name
+from graph.namespaces import compact
+from graph.queries import LANGUAGES
 
 SEVERITIES = ("Violation", "Warning", "Info")
 REPORT_FORMATS = ("text", "json", "turtle")
@@ -51,6 +52,11 @@ class ValidationReport:
     def conforms(self) -> bool:
         return not any(r.severity == "Violation" for r in self.results)
 
+    @property
+    def verdict(self) -> str:
+        """``conforms`` or ``does NOT conform``, as every report and summary words it."""
+        return "conforms" if self.conforms else "does NOT conform"
+
     def count(self, severity: str) -> int:
         """Return how many results have ``severity`` (Violation, Warning or Info)."""
         return sum(1 for r in self.results if r.severity == severity)
@@ -73,15 +79,14 @@ class ValidationReport:
     def to_text(self) -> str:
         """Return a readable report: a summary line, then the results grouped by focus node."""
         counts = ", ".join(f"{self.count(s)} {s.lower()}{'s' if self.count(s) != 1 else ''}" for s in SEVERITIES)
-        verdict = "conforms" if self.conforms else "does NOT conform"
-        lines = [f"The graph {verdict}: {counts}.", ""]
+        lines = [f"The graph {self.verdict}: {counts}.", ""]
         for node, results in self.by_focus_node().items():
-            lines.append(f"{shorten(node)}  ({results[0].focus_label})")
+            lines.append(f"{compact(node)}  ({results[0].focus_label})")
             for r in results:
-                where = f" [{shorten(r.path)}]" if r.path else ""
-                value = f" value: {shorten(r.value)}" if r.value else ""
+                where = f" [{compact(r.path)}]" if r.path else ""
+                value = f" value: {compact(r.value)}" if r.value else ""
                 lines.append(f"  {r.severity.upper():9} {r.message}{where}{value}")
-                lines.append(f"            shape: {shorten(r.source_shape)}")
+                lines.append(f"            shape: {compact(r.source_shape)}")
             lines.append("")
         return "\n".join(lines).rstrip() + "\n"
 
@@ -96,11 +101,6 @@ class ValidationReport:
 
 def _result_order(result: ValidationResult) -> tuple[int, str, str]:
     return (SEVERITIES.index(result.severity), result.path or "", result.message)
-
-
-def shorten(iri: str | None) -> str:
-    """Write ``iri`` with a project prefix where one fits (``kgid:agency-boverket``)."""
-    return "" if iri is None else prefixed_name(iri) or iri
 
 
 def load_shapes(settings: Settings) -> rdflib.Graph:
@@ -137,9 +137,7 @@ def validate_store(store: ox.Store, settings: Settings) -> ValidationReport:
 
     Example:
         >>> from graph.config import default_settings
-        >>> from graph.build import build_graph
-        >>> settings = default_settings()
-        >>> validate_store(build_graph(settings).store, settings).conforms
+        >>> validate_store(ox.Store(), default_settings()).conforms  # nothing to check: conforms
         True
     """
     from pyshacl import validate as shacl_validate  # ~0.4 s to import: only when validating
@@ -191,6 +189,9 @@ def _results(report: rdflib.Graph, data: rdflib.Graph) -> list[ValidationResult]
 
 
 def _label(data: rdflib.Graph, node: rdflib.term.Node | None) -> str:
-    labels = {lit.language: str(lit) for lit in data.objects(node, SKOS.prefLabel)}
-    labels |= {lit.language: str(lit) for lit in data.objects(node, rdflib.RDFS.label) if lit.language not in labels}
-    return labels.get("sv") or labels.get("en") or next(iter(labels.values()), shorten(str(node)))
+    labels: dict[str | None, str] = {}
+    for prop in (SKOS.prefLabel, rdflib.RDFS.label):
+        for lit in data.objects(node, prop):
+            if isinstance(lit, rdflib.Literal) and lit.language not in labels:
+                labels[lit.language] = str(lit)
+    return next((labels[t] for t in LANGUAGES if labels.get(t)), next(iter(labels.values()), compact(str(node))))

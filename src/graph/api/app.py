@@ -9,14 +9,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 
-from graph.api import catalogue, operations, pages, sparql
 from graph.api.context import ApiContext
 from graph.api.errors import install_error_handlers
 from graph.api.http import ProtocolMiddleware
+from graph.api.routes import catalogue, exports, health, pages, report, sparql
 from graph.config import Settings
 from graph.queries import QuerySpec, load_catalogue
-from graph.sandbox import WorkerPool
 from graph.store import EmbeddedStore, GraphStore
+from graph.store.sandbox import WorkerPool
 
 DESCRIPTION = """Read-only access to the knowledge graph of where the Environmental Objectives
 Council's agencies touch public procurement: a SPARQL 1.1 Protocol endpoint, the query
@@ -42,7 +42,7 @@ def create_app(store: GraphStore, settings: Settings, *, queries: Mapping[str, Q
         >>> from graph.config import default_settings
         >>> from graph.store import EmbeddedStore
         >>> app = create_app(EmbeddedStore(ox.Store()), default_settings())
-        >>> any(getattr(r, "path", "") == "/sparql" for r in app.routes)
+        >>> "/sparql" in app.openapi()["paths"]
         True
 
     Raises:
@@ -78,6 +78,8 @@ def create_app(store: GraphStore, settings: Settings, *, queries: Mapping[str, Q
     app.include_router(catalogue.router)
     catalogue.add_query_operations(app, ctx)
     app.include_router(pages.router)
-    app.include_router(operations.router)
+    app.include_router(report.router)
+    app.include_router(exports.router)
+    app.include_router(health.router)
     app.mount("/static", StaticFiles(packages=[("graph.api", "static")]), name="static")
     return app

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import functools
-import inspect
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,8 +16,8 @@ from fastapi import Request
 from graph.config import Settings
 from graph.errors import GraphError, QueryLimitExceeded
 from graph.queries import QuerySpec
-from graph.sandbox import QueryJob, WorkerPool
 from graph.store import GraphStore, QueryResult, Term
+from graph.store.sandbox import QueryJob, WorkerPool
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ class ApiContext:
     Trusted queries (the catalogue's, the pages') run in a bounded thread pool: pyoxigraph
     releases the GIL while it evaluates, so one query does not stop the event loop or other
     queries. Ad-hoc SPARQL from requests runs in ``sandbox``, killable worker processes
-    (see :mod:`graph.sandbox`), when the store is embedded; a remote store gets it over HTTP,
+    (see :mod:`graph.store.sandbox`), when the store is embedded; a remote store gets it over HTTP,
     under the same time limit.
     """
 
@@ -52,12 +51,6 @@ class ApiContext:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="kg-query")
         return self._executor
-
-    @property
-    def oxigraph_store(self) -> ox.Store | None:
-        """The embedded pyoxigraph store, or ``None`` when serving a remote endpoint."""
-        inner = getattr(self.store, "store", None)
-        return inner if isinstance(inner, ox.Store) else None
 
     async def run(self, func: Callable[..., T], *args: object, **kwargs: object) -> T:
         """Run ``func`` in the thread pool under the time limit.
@@ -104,21 +97,14 @@ class ApiContext:
         """
         limit = self.settings.query_row_limit if row_limit is True else row_limit
         kwargs: dict[str, object] = {k: v for k, v in dataset.items() if v}
-        if kwargs and not self.accepts_dataset:
-            from graph.api.errors import ApiError
-            raise ApiError(400, "default-graph-uri and named-graph-uri are not supported when serving a "
-                                "remote endpoint; use FROM / FROM NAMED in the query instead.")
         if adhoc and self.sandbox is not None:
             job = QueryJob(sparql, dict(bindings or {}), row_limit=limit, timeout_s=self.settings.query_timeout_s,
                            base_iri=self.settings.query_base_iri, **kwargs)  # type: ignore[arg-type]
             return await self.sandbox.run(job, self.settings.query_timeout_s)
+        if adhoc:
+            kwargs["base_iri"] = self.settings.query_base_iri
         return await self.run(self.store.query, sparql, bindings,
                               timeout_s=self.settings.query_timeout_s, row_limit=limit, **kwargs)
-
-    @property
-    def accepts_dataset(self) -> bool:
-        """Whether the store takes ``default_graph`` / ``named_graphs`` (the embedded store does)."""
-        return "default_graph" in inspect.signature(self.store.query).parameters
 
     async def start(self) -> None:
         """Start the sandbox's workers, so the first ad-hoc query does not wait for them."""

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph.errors import BuildError, EndpointError, GraphError, QueryError, QueryLimitExceeded, QueryRefused
+from graph.queries import PATTERN_FORMS
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,9 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path", "header")]
     name = loc[0] if loc else None
     message = f"parameter '{name}': {first.get('msg', 'invalid value')}." if name else str(first.get("msg"))
+    form = PATTERN_FORMS.get(str((first.get("ctx") or {}).get("pattern")))
+    if name and form:
+        message = f"parameter '{name}' must be {form}, not {first.get('input')!r}."
     return error_response(422, "InvalidParameter", message, parameter=name)
 
 

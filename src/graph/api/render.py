@@ -1,4 +1,4 @@
-"""Negotiate and write query results over HTTP, using :mod:`graph.results` (the one format map)."""
+"""Negotiate and write query results over HTTP, in the formats of :mod:`graph.formats`."""
 
 from __future__ import annotations
 
@@ -6,23 +6,19 @@ from fastapi.responses import Response
 
 from graph.api.errors import ApiError
 from graph.api.negotiate import choose
-from graph.results import GRAPH_FORMATS, RESULT_FORMATS, ResultFormat, serialize_result
+from graph.formats import GRAPH_FORMATS, RESULT_FORMATS, ResultFormat, formats_for
+from graph.results import serialize_result
 from graph.store import QueryResult
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 RESULT_OFFERS = [f.media_type for f in RESULT_FORMATS.values()]
 GRAPH_OFFERS = [f.media_type for f in GRAPH_FORMATS.values()]
 ALL_OFFERS = RESULT_OFFERS + GRAPH_OFFERS
-#: W3C's identifiers (https://www.w3.org/ns/formats/) for the formats that have one.
-_W3C_FORMATS = {"json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
-                "tsv": "SPARQL_Results_TSV", "turtle": "Turtle", "ntriples": "N-Triples",
-                "jsonld": "JSON-LD", "rdfxml": "RDF_XML"}
 
 
 def format_iris() -> list[str]:
     """Return the W3C format IRIs of every format the endpoint writes (for ``sd:resultFormat``)."""
-    return [f"http://www.w3.org/ns/formats/{_W3C_FORMATS[name]}"
-            for name in (*RESULT_FORMATS, *GRAPH_FORMATS) if name in _W3C_FORMATS]
+    return [f.iri for f in (*RESULT_FORMATS.values(), *GRAPH_FORMATS.values()) if f.iri is not None]
 
 
 def negotiate(result: QueryResult, accept: str | None) -> ResultFormat:
@@ -31,7 +27,7 @@ def negotiate(result: QueryResult, accept: str | None) -> ResultFormat:
     Raises:
         ApiError: 406 when the client accepts none of the formats that can carry the result.
     """
-    formats = GRAPH_FORMATS if result.kind == "graph" else RESULT_FORMATS
+    formats = formats_for(result.kind)
     chosen = choose(accept, [f.media_type for f in formats.values()])
     if chosen is None:
         offered = ", ".join(f.media_type for f in formats.values())

@@ -7,28 +7,22 @@ or a serializer; routers stay thin.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pyoxigraph as ox
 
 from graph.api.context import ApiContext
-from graph.build import SKOLEM_BASE
-from graph.namespaces import DATASET_IRI, GRAPH_BASE, KGID, PREFIXES, prefixed_name, sparql_prologue
-from graph.queries import run_query
+from graph.build import SKOLEM_BASE, serialize_dataset, sorted_quads
+from graph.coverage import compute_coverage
+from graph.metadata import META_GRAPH
+from graph.namespaces import DATASET_IRI, KGID, PREFIXES, compact
+from graph.queries import LANGUAGES, load_query, run_query
 from graph.store import QueryResult, Term
-
-META_GRAPH = GRAPH_BASE + "meta"
-_PROLOGUE = sparql_prologue()
-LABEL_PROPERTIES = ("skos:prefLabel", "rdfs:label", "dcterms:title", "foaf:name")
-
-
-def compact(iri: str) -> str:
-    """Return ``iri`` as a prefixed name when a project prefix covers it, else as it is.
-
-    >>> compact("https://w3id.org/mmr-kg/def/Agency")
-    'kg:Agency'
-    """
-    return prefixed_name(iri) or iri
+from graph.store.source import dataset_of
+from graph.validate import validate_store
 
 
 def link_for(iri: str) -> str:
@@ -64,33 +58,49 @@ class ResourceView:
 
     def label(self, lang: str) -> str:
         """The label in ``lang``, else the other language, else the compact IRI."""
-        return self.labels.get(lang) or self.labels.get("en") or self.labels.get("sv") \
-            or self.labels.get("") or compact(self.iri)
+        return next((self.labels[t] for t in (lang, *LANGUAGES, "") if self.labels.get(t)), compact(self.iri))
 
 
-_LABELS = _PROLOGUE + """
-SELECT ?x ?label WHERE {
-  VALUES ?p { %s }
-  ?x ?p ?label .
-  FILTER(isLiteral(?label) && LANG(?label) IN (?lang, "en", "sv", ""))
-}""" % " ".join(LABEL_PROPERTIES)
+@cache
+def _page_queries(folder: Path) -> dict[str, str]:
+    """Read the pages' SPARQL (``queries/pages/*.rq``) once, by name."""
+    return {path.stem: load_query(path).text for path in sorted(folder.glob("*.rq"))}
+
+
+def page_query(ctx: ApiContext, name: str) -> str:
+    """Return the text of ``queries/pages/{name}.rq``."""
+    return _page_queries(ctx.settings.queries_dir / "pages")[name]
+
+
+async def _all_labels(ctx: ApiContext) -> dict[str, dict[str, str]]:
+    """Return every resource's labels by language tag, the first in label order (cached)."""
+    async def collect() -> dict[str, dict[str, str]]:
+        result = await ctx.query(page_query(ctx, "labels"), row_limit=None)
+        found: dict[str, dict[str, str]] = {}
+        for x, label in result.rows:
+            assert isinstance(label, ox.Literal) and x is not None
+            by_lang = found.setdefault(x.value, {})
+            tag = label.language or ""
+            if tag not in by_lang or label.value < by_lang[tag]:
+                by_lang[tag] = label.value
+        return found
+
+    return await ctx.cached("labels", collect)
 
 
 async def labels_for(ctx: ApiContext, iris: set[str], lang: str) -> dict[str, str]:
     """Return a label for each IRI that has one, preferring ``lang``, then English, Swedish, untagged."""
     if not iris:
         return {}
-    values = " ".join(ox.NamedNode(i).__str__() for i in sorted(iris))
-    text = _LABELS.replace("WHERE {", "WHERE {\n  VALUES ?x { " + values + " }", 1)
-    result = await ctx.query(text, {"lang": ox.Literal(lang)}, row_limit=None)
-    rank: dict[str, tuple[int, str]] = {}
-    order = {"": 3, "sv": 2, "en": 1, lang: 0}
-    for x, label in result.rows:
-        assert isinstance(label, ox.Literal) and x is not None
-        score = order.get(label.language or "", 3)
-        if x.value not in rank or (score, label.value) < rank[x.value]:
-            rank[x.value] = (score, label.value)
-    return {iri: value for iri, (_, value) in rank.items()}
+    order = [lang, *LANGUAGES, ""]
+    labels = await _all_labels(ctx)
+    chosen = {}
+    for iri in iris:
+        by_lang = labels.get(iri, {})
+        tag = next((t for t in order if t in by_lang), None)
+        if tag is not None:
+            chosen[iri] = by_lang[tag]
+    return chosen
 
 
 def _view(term: Term | None, labels: dict[str, str]) -> TermView | None:
@@ -112,35 +122,16 @@ def _view(term: Term | None, labels: dict[str, str]) -> TermView | None:
     return TermView(compact(iri), link_for(iri))
 
 
-_OUT = "SELECT ?p ?o WHERE { ?s ?p ?o } ORDER BY STR(?p) STR(?o)"
-_IN = "SELECT ?s ?p WHERE { ?s ?p ?o } ORDER BY STR(?p) STR(?s) LIMIT 200"
-_SOURCES = _PROLOGUE + """
-SELECT ?citation ?doc ?section ?quote WHERE {
-  ?s dcterms:source ?citation .
-  OPTIONAL { ?citation prov:wasQuotedFrom ?doc }
-  OPTIONAL { ?citation kg:section ?section }
-  OPTIONAL { ?citation kg:quote ?quote }
-} ORDER BY STR(?doc) STR(?section)"""
-_TOUCHPOINTS = _PROLOGUE + """
-SELECT DISTINCT ?tp ?agency ?kind ?lever ?via ?confidence WHERE {
-  ?tp a kg:Touchpoint ; kg:agency ?agency ; kg:touchpointKind ?kind ; kg:lever ?lever .
-  { ?tp kg:agency ?s } UNION { ?tp kg:via ?s } UNION { ?tp kg:reachesObjective ?s }
-  UNION { ?tp kg:touchpointKind ?s } UNION { ?tp kg:lever ?s }
-  OPTIONAL { ?tp kg:via ?via }
-  OPTIONAL { ?tp kg:confidence ?confidence }
-} ORDER BY STR(?agency) STR(?kind) STR(?lever) STR(?tp) LIMIT 500"""
-
-
 async def describe_resource(ctx: ApiContext, iri: str, lang: str) -> ResourceView | None:
     """Collect what the resource page shows about ``iri``; ``None`` when the graph never mentions it."""
     node = ox.NamedNode(iri)
-    bind = {"s": node}
-    out = await ctx.query(_OUT, bind, row_limit=None)
-    incoming = await ctx.query(_IN, {"o": node}, row_limit=None)
+    bind: dict[str, Term] = {"s": node}
+    out = await ctx.query(page_query(ctx, "outgoing"), bind, row_limit=None)
+    incoming = await ctx.query(page_query(ctx, "incoming"), {"o": node}, row_limit=None)
     if not out.rows and not incoming.rows:
         return None
-    sources = await ctx.query(_SOURCES, bind, row_limit=None)
-    touchpoints = await ctx.query(_TOUCHPOINTS, bind, row_limit=None)
+    sources = await ctx.query(page_query(ctx, "sources"), bind, row_limit=None)
+    touchpoints = await ctx.query(page_query(ctx, "touchpoints"), bind, row_limit=None)
     mentioned = {t.value for r in (out, incoming, sources, touchpoints) for row in r.rows
                  for t in row if isinstance(t, ox.NamedNode)}
     labels = await labels_for(ctx, mentioned | {iri}, lang)
@@ -163,41 +154,21 @@ async def describe_resource(ctx: ApiContext, iri: str, lang: str) -> ResourceVie
     return view
 
 
-_CONSTRUCT = """
-CONSTRUCT { ?s ?p ?o . ?o ?p2 ?o2 . ?in ?pin ?s } WHERE {
-  { ?s ?p ?o OPTIONAL { FILTER(isIRI(?o) && STRSTARTS(STR(?o), "%s")) ?o ?p2 ?o2 } }
-  UNION { ?in ?pin ?s }
-}""" % SKOLEM_BASE
-
-
 async def resource_graph(ctx: ApiContext, iri: str) -> QueryResult:
     """Return the triples about ``iri`` (out, one level into skolemised nodes, and in) as a graph result."""
-    return await ctx.query(_CONSTRUCT, {"s": ox.NamedNode(iri)}, row_limit=None)
-
-
-_COUNTS = _PROLOGUE + """
-SELECT ?class (COUNT(DISTINCT ?x) AS ?n) WHERE {
-  VALUES ?class { kg:Agency kg:Touchpoint kg:EnvironmentalQualityObjective kg:Citation
-                  dcterms:BibliographicResource kg:SustainabilityCriterion kg:StateFrameworkAgreement }
-  OPTIONAL { ?x a ?class }
-} GROUP BY ?class"""
-_DATASET = _PROLOGUE + """
-SELECT ?p ?o WHERE {
-  GRAPH <%s> { <%s> ?p ?o }
-  VALUES ?p { dcterms:title dcterms:description dcat:version void:triples }
-}""" % (META_GRAPH, DATASET_IRI)
-_LIST = _PROLOGUE + """
-SELECT ?x ?notation WHERE { ?x a ?class OPTIONAL { ?x skos:notation ?notation } }"""
+    return await ctx.query(page_query(ctx, "resource-graph"),
+                           {"s": ox.NamedNode(iri), "skolem": ox.Literal(SKOLEM_BASE)}, row_limit=None)
 
 
 async def home_view(ctx: ApiContext, lang: str) -> dict[str, object]:
     """Return the home page's data: dataset title and version, counts, agencies and objectives."""
-    meta = await ctx.query(_DATASET, row_limit=None)
+    meta = await ctx.query(page_query(ctx, "dataset"), {"meta": META_GRAPH, "dataset": ox.NamedNode(DATASET_IRI)},
+                           row_limit=None)
     info: dict[str, str] = {}
     for p, o in sorted(meta.rows, key=lambda row: getattr(row[1], "language", None) != lang):
         if p is not None and o is not None:
             info.setdefault(compact(p.value).split(":")[-1], o.value)
-    counts = await ctx.query(_COUNTS, row_limit=None)
+    counts = await ctx.query(page_query(ctx, "class-counts"), row_limit=None)
     count_rows = [(_compact_term(c), int(n.value) if n else 0) for c, n in counts.rows]
     return {
         "title": info.get("title", ""),
@@ -216,7 +187,7 @@ def _compact_term(term: Term | None) -> str:
 
 async def list_instances(ctx: ApiContext, class_iri: str, lang: str) -> list[dict[str, str]]:
     """Return the instances of ``class_iri`` with label, link and notation, by notation then label."""
-    result = await ctx.query(_LIST, {"class": ox.NamedNode(class_iri)}, row_limit=None)
+    result = await ctx.query(page_query(ctx, "instances"), {"class": ox.NamedNode(class_iri)}, row_limit=None)
     iris = {x.value for x, _ in result.rows if x is not None}
     labels = await labels_for(ctx, iris, lang)
     seen: dict[str, dict[str, str]] = {}
@@ -244,3 +215,37 @@ async def agency_touchpoints(ctx: ApiContext, iri: str, lang: str) -> QueryResul
 def result_table(result: QueryResult, labels: dict[str, str]) -> list[list[TermView | None]]:
     """Return a SELECT result as rows of :class:`TermView` for a template."""
     return [[_view(term, labels) for term in row] for row in result.rows]
+
+
+async def dataset_store(ctx: ApiContext) -> ox.Store:
+    """Return the whole served dataset as a pyoxigraph store (a remote one is copied once)."""
+    async def copy() -> ox.Store:
+        return await ctx.run(dataset_of, ctx.store)
+
+    return await ctx.cached("dataset", copy)
+
+
+async def dump(ctx: ApiContext, name: str) -> bytes:
+    """Return ``graph.nq`` or ``graph.trig`` of the served dataset, in stable order (cached)."""
+    async def serialize() -> bytes:
+        store = await dataset_store(ctx)
+        return await ctx.run(lambda: serialize_dataset(sorted_quads(store), name))
+
+    return await ctx.cached("dump:" + name, serialize)
+
+
+async def validation_report(ctx: ApiContext) -> dict[str, Any]:
+    """Run SHACL validation once and return the report as a dict (cached: the graph is read-only)."""
+    async def validate() -> dict[str, Any]:
+        store = await dataset_store(ctx)
+        return (await ctx.run(validate_store, store, ctx.settings)).as_dict()
+
+    return await ctx.cached("validation", validate)
+
+
+async def coverage_report(ctx: ApiContext, lang: str) -> dict[str, Any]:
+    """Return the coverage table as a dict (cached per language)."""
+    async def compute() -> dict[str, Any]:
+        return (await ctx.run(compute_coverage, ctx.store, ctx.settings, lang)).as_dict()
+
+    return await ctx.cached("coverage:" + lang, compute)

@@ -1,0 +1,226 @@
+"""The query library as REST: ``/queries`` lists the catalogue, ``/queries/{name}`` runs one.
+
+Each catalogued query gets its own OpenAPI operation whose query-string parameters are the
+ones its header declares, plus ``lang``, ``limit`` and ``offset``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from itertools import pairwise
+from typing import Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from graph.api import render
+from graph.api.context import ApiContext, get_context
+from graph.api.errors import ApiError, ErrorBody
+from graph.api.negotiate import choose
+from graph.errors import QueryError
+from graph.formats import RESULT_FORMATS
+from graph.queries import (
+    DATE_PARAMETER_PATTERN,
+    IRI_PARAMETER_PATTERN,
+    LANGUAGES,
+    Language,
+    ParamSpec,
+    QuerySpec,
+    bind_parameters,
+    find_query,
+    unknown_query,
+)
+from graph.store import QueryResult, Term
+from graph.store.sparql_text import tokens
+
+router = APIRouter(tags=["queries"])
+
+PLAIN_JSON = "application/json"
+DEFAULT_LIMIT = 100
+LISTING = "GET /queries lists them."
+#: Patterns of the OpenAPI document: a value that fits is one the query accepts (a real calendar
+#: date, with 29 February only in years divisible by four).
+_PATTERNS = {
+    "date": DATE_PARAMETER_PATTERN,
+    "integer": r"^\s*[+-]?\d+\s*$",
+    "iri": IRI_PARAMETER_PATTERN,
+}
+
+
+class ParamInfo(BaseModel):
+    """A declared parameter, as listed by ``/queries``."""
+
+    name: str
+    type: str
+    description: str = ""
+    required: bool = False
+    default: str | None = None
+    values: list[str] = []
+
+
+class QueryInfo(BaseModel):
+    """One catalogue entry."""
+
+    name: str
+    summary: str
+    description: str
+    tags: list[str]
+    parameters: list[ParamInfo]
+    columns: list[str]
+    href: str
+    sparql: str
+
+
+class Page(BaseModel):
+    """One page of a catalogued query's rows, as plain JSON (values are strings; absent is null)."""
+
+    query: str
+    columns: list[str]
+    rows: list[dict[str, str | None]]
+    limit: int
+    offset: int
+    total: int
+    next: str | None = None
+
+
+def query_info(spec: QuerySpec) -> QueryInfo:
+    """Return the catalogue entry of ``spec``."""
+    return QueryInfo(name=spec.name, summary=spec.summary, description=spec.description,
+                     tags=list(spec.tags), columns=list(spec.columns), href=f"/queries/{spec.name}",
+                     sparql=f"/queries/{spec.name}.rq",
+                     parameters=[ParamInfo(name=p.name, type=p.type, description=p.description,
+                                           required=p.required, default=p.default, values=list(p.values))
+                                 for p in spec.params])
+
+
+@router.get("/queries", summary="List the query catalogue", response_model=list[QueryInfo])
+async def list_queries(ctx: ApiContext = Depends(get_context)) -> list[QueryInfo]:
+    """Every catalogued query with its parameters, columns and link."""
+    return [query_info(spec) for spec in ctx.catalogue.values()]
+
+
+@router.get("/queries/{name}.rq", summary="The SPARQL text of a catalogued query",
+            responses={200: {"content": {"application/sparql-query": {"schema": {"type": "string"}}}},
+                       404: {"model": ErrorBody}})
+async def query_text(name: str, ctx: ApiContext = Depends(get_context)) -> Response:
+    """Return the ``.rq`` file, header included."""
+    return Response(_find(ctx, name).text, media_type="application/sparql-query; charset=utf-8")
+
+
+def _find(ctx: ApiContext, name: str) -> QuerySpec:
+    """Return the catalogued query ``name``, or answer 404."""
+    try:
+        return find_query(ctx.catalogue, name, LISTING)
+    except QueryError as exc:
+        raise ApiError(404, str(exc)) from None
+
+
+def stable_rows(result: QueryResult, ordered: bool) -> list[tuple[Term | None, ...]]:
+    """Return the rows in a stable order: the query's ``ORDER BY``, else sorted by every column."""
+    if ordered:
+        return result.rows
+    return sorted(result.rows, key=lambda row: tuple("" if t is None else str(t) for t in row))
+
+
+def _has_order_by(text: str) -> bool:
+    words = [t.text.upper() for t in tokens(text) if t.kind == "word"]
+    return any(first == "ORDER" and second == "BY" for first, second in pairwise(words))
+
+
+async def run_catalogued(ctx: ApiContext, spec: QuerySpec, raw: dict[str, str], lang: str,
+                         limit: int, offset: int) -> tuple[QueryResult, int]:
+    """Run ``spec`` with validated parameters; return one page of rows and the total count.
+
+    Raises:
+        ApiError: 422 naming the parameter whose value does not fit its declared type.
+    """
+    try:
+        bindings = bind_parameters(spec, raw, lang)
+    except QueryError as exc:
+        raise ApiError(422, str(exc), parameter=exc.parameter) from None
+    # A catalogued query is paged here, so its whole answer may pass the row limit that
+    # guards ad-hoc SPARQL; the time limit still applies.
+    result = await ctx.query(spec.text, bindings, row_limit=None)
+    rows = stable_rows(result, _has_order_by(spec.text))
+    page = QueryResult(result.kind, result.variables, rows[offset:offset + limit], result.boolean, result.triples)
+    return page, len(rows)
+
+
+def _page_json(spec: QuerySpec, page: QueryResult, total: int, limit: int, offset: int,
+               request: Request) -> Page:
+    nxt = None
+    if offset + limit < total:
+        following = request.url.include_query_params(offset=offset + limit, limit=limit)
+        # The public address comes from configuration, never from the request's Host header.
+        nxt = get_context(request).settings.public_url.rstrip("/") + following.path + "?" + following.query
+    rows = [{var: (None if t is None else t.value) for var, t in zip(page.variables, row, strict=True)}
+            for row in page.rows]
+    return Page(query=spec.name, columns=list(page.variables), rows=rows, limit=limit, offset=offset,
+                total=total, next=nxt)
+
+
+def _endpoint(spec: QuerySpec, max_limit: int) -> Callable[..., Awaitable[Response]]:
+    async def endpoint(request: Request, ctx: ApiContext = Depends(get_context), **kwargs: object) -> Response:
+        lang = str(kwargs.pop("lang"))
+        limit = int(kwargs.pop("limit"))  # type: ignore[call-overload]
+        offset = int(kwargs.pop("offset"))  # type: ignore[call-overload]
+        raw = {p.name: str(kwargs[f"p_{p.name}"]) for p in spec.params if kwargs.get(f"p_{p.name}") is not None}
+        page, total = await run_catalogued(ctx, spec, raw, lang, limit, offset)
+        accept = request.headers.get("accept")
+        links = {"X-Total-Count": str(total)}
+        if choose(accept, [PLAIN_JSON, *render.RESULT_OFFERS]) == PLAIN_JSON:
+            body = _page_json(spec, page, total, limit, offset, request)
+            if body.next:
+                links["Link"] = f'<{body.next}>; rel="next"'
+            return JSONResponse(body.model_dump(), headers={"Vary": "Accept", **links})
+        return render.respond(page, accept, headers=links)
+
+    params = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+              inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ApiContext,
+                                default=Depends(get_context))]
+    params += [_openapi_param(p) for p in spec.params]
+    params += [
+        inspect.Parameter("lang", inspect.Parameter.KEYWORD_ONLY, annotation=Language,
+                          default=Query(LANGUAGES[0], description="language of labels")),
+        inspect.Parameter("limit", inspect.Parameter.KEYWORD_ONLY, annotation=int,
+                          default=Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="rows per page")),
+        inspect.Parameter("offset", inspect.Parameter.KEYWORD_ONLY, annotation=int,
+                          default=Query(0, ge=0, le=max_limit, description="rows to skip (stable order)")),
+    ]
+    endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    endpoint.__name__ = "query_" + spec.name.replace("-", "_")
+    return endpoint
+
+
+def _openapi_param(param: ParamSpec) -> inspect.Parameter:
+    extra: dict[str, object] = {"alias": param.name, "description": param.description or param.type}
+    annotation: object = str if param.required else str | None
+    if param.type == "enum" and param.values:
+        annotation = Literal[tuple(param.values)] | None
+    elif param.type in _PATTERNS:
+        extra["pattern"] = _PATTERNS[param.type]
+    if param.type == "iri":
+        extra["examples"] = ["kgid:agency-naturvardsverket"]
+    default = ... if param.required else param.default
+    return inspect.Parameter(f"p_{param.name}", inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
+                             default=Query(default, **extra))  # type: ignore[arg-type]
+
+
+def add_query_operations(app: FastAPI, ctx: ApiContext) -> None:
+    """Add one ``GET /queries/{name}`` operation per catalogued query, then a 404 for unknown names."""
+    content = {PLAIN_JSON: {"schema": {"$ref": "#/components/schemas/Page"}}}
+    content |= {f.media_type: {"schema": {"type": "string"}} for f in RESULT_FORMATS.values()}
+    for spec in ctx.catalogue.values():
+        app.add_api_route(
+            f"/queries/{spec.name}", _endpoint(spec, ctx.settings.query_row_limit), methods=["GET"],
+            tags=["queries"], summary=spec.summary, description=spec.description,
+            operation_id=f"query_{spec.name.replace('-', '_')}", response_model=None,
+            responses={200: {"description": "One page of rows", "content": content, "model": Page},
+                       400: {"model": ErrorBody}, 406: {"model": ErrorBody},
+                       422: {"model": ErrorBody}, 503: {"model": ErrorBody}})
+
+    async def no_such_query(name: str) -> Response:
+        raise ApiError(404, str(unknown_query(name, LISTING)))
+    app.add_api_route("/queries/{name}", no_such_query, methods=["GET"], include_in_schema=False)

@@ -1,0 +1,74 @@
+"""Downloads: the whole dataset (``/export/graph.nq``, ``/export/graph.trig``) and network projections."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from graph.api import views
+from graph.api.context import ApiContext, get_context
+from graph.api.errors import ApiError, ErrorBody
+from graph.api.routes.pages import LangQuery
+from graph.errors import NetworkError
+from graph.formats import DATASET_FILES
+from graph.network import FORMATS as NETWORK_FORMATS
+from graph.network import export_network, list_projections
+from graph.queries import Language
+
+#: The policy of a self-contained file (the network page, SVG pictures): inline code only, no fetches.
+SELF_CONTAINED_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                         "img-src data:; frame-ancestors 'none'")
+
+router = APIRouter(tags=["operations"])
+
+
+
+@router.get("/export/graph.nq", summary="The whole dataset as N-Quads", response_class=Response,
+            responses={200: {"content": {"application/n-quads": {"schema": {"type": "string"}}}}})
+async def export_nquads(ctx: ApiContext = Depends(get_context)) -> Response:
+    """Every quad, one named graph per source file plus the metadata graph."""
+    return _download(await views.dump(ctx, "graph.nq"), "graph.nq")
+
+
+@router.get("/export/graph.trig", summary="The whole dataset as TriG", response_class=Response,
+            responses={200: {"content": {"application/trig": {"schema": {"type": "string"}}}}})
+async def export_trig(ctx: ApiContext = Depends(get_context)) -> Response:
+    """The same dataset as TriG, with the project prefixes."""
+    return _download(await views.dump(ctx, "graph.trig"), "graph.trig")
+
+
+def _download(body: bytes, name: str) -> Response:
+    return Response(body, media_type=DATASET_FILES[name].media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/export/network/{projection}.{fmt}", summary="A network projection of the graph",
+            response_class=Response,
+            responses={200: {"content": {f.media_type: {"schema": {"type": "string"}} for f in NETWORK_FORMATS.values()}},
+                       404: {"model": ErrorBody}})
+async def export_network_file(projection: str, fmt: str, lang: Language = LangQuery,
+                              ctx: ApiContext = Depends(get_context)) -> Response:
+    """The same networks as ``kg export network``: GraphML, GEXF, Cytoscape.js JSON, node-link JSON,
+    CSV (zip), SVG, PNG or a self-contained HTML page. Projections: entities, agency-lever,
+    agency-objective, agency-agency."""
+    projections = list_projections(ctx.settings.queries_dir)
+    if projection not in projections:
+        raise ApiError(404, f"no projection '{projection}'. Projections: {', '.join(projections)}.")
+    if fmt not in NETWORK_FORMATS:
+        raise ApiError(404, f"no network format '{fmt}'. Formats: {', '.join(NETWORK_FORMATS)}.")
+
+    async def export() -> tuple[bytes, str]:
+        try:
+            return await ctx.run(export_network, ctx.store, projection, fmt, lang,
+                                 queries_dir=ctx.settings.queries_dir)
+        except NetworkError as exc:
+            raise ApiError(400, str(exc)) from exc
+
+    body, media_type = await ctx.cached(f"network:{projection}.{fmt}:{lang}", export)
+    filename = f"{projection}.{NETWORK_FORMATS[fmt].extension}"
+    disposition = "inline" if fmt in ("svg", "png", "html") else "attachment"
+    headers = {"Content-Disposition": f'{disposition}; filename="{filename}"'}
+    if fmt in ("html", "svg"):
+        # The network page is one self-contained file: its own inline script and style, nothing else.
+        headers["Content-Security-Policy"] = SELF_CONTAINED_POLICY
+    return Response(body, media_type=media_type, headers=headers)

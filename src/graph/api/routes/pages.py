@@ -1,0 +1,139 @@
+"""HTML pages for people, and entity IRIs resolved for people and programs.
+
+``/id/{local}`` stands for ``kgid:{local}``; ``/resource?iri=`` for any IRI in the graph.
+Browsers get HTML; programs get Turtle, N-Triples, JSON-LD or RDF/XML by ``Accept``.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from graph.api import render, views
+from graph.api.context import ApiContext, get_context
+from graph.api.errors import ApiError, ErrorBody, status_for
+from graph.api.negotiate import prefers_html
+from graph.errors import GraphError, QueryError
+from graph.namespaces import KGID, PREFIXES, compact
+from graph.queries import IRI_PARAMETER_PATTERN, LANGUAGES, Language, expand_iri, named_node
+from graph.store import QueryResult
+
+router = APIRouter()
+templates = Jinja2Templates(env=Environment(loader=PackageLoader("graph.api", "templates"),
+                                            autoescape=select_autoescape(["html"])))
+templates.env.filters["link"] = views.link_for
+templates.env.filters["compact"] = compact
+LangQuery = Query(LANGUAGES[0], description=f"language of labels ({' or '.join(LANGUAGES)})")
+AGENCY = PREFIXES["kg"] + "Agency"
+OBJECTIVE = PREFIXES["kg"] + "EnvironmentalQualityObjective"
+EXAMPLE_QUERY = """PREFIX kg: <https://w3id.org/mmr-kg/def/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?agency ?label (COUNT(?tp) AS ?touchpoints) WHERE {
+  ?tp a kg:Touchpoint ; kg:agency ?agency .
+  OPTIONAL { ?agency skos:prefLabel ?label FILTER(LANG(?label) = "sv") }
+}
+GROUP BY ?agency ?label
+ORDER BY DESC(?touchpoints)"""
+_RDF_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"description": "HTML for browsers, RDF for programs",
+          "content": {"text/html": {"schema": {"type": "string"}},
+                      **{m: {"schema": {"type": "string"}} for m in render.GRAPH_OFFERS}}},
+    400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 406: {"model": ErrorBody}}
+
+
+def page(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
+    """Render template ``name`` with the common context (language, paths)."""
+    lang = request.query_params.get("lang", LANGUAGES[0])
+    return templates.TemplateResponse(request, name, {"lang": lang if lang in LANGUAGES else LANGUAGES[0],
+                                                      "path": request.url.path, **context}, status_code=status)
+
+
+@router.get("/", response_class=HTMLResponse, summary="Home page", tags=["pages"])
+async def home(request: Request, lang: Language = LangQuery, ctx: ApiContext = Depends(get_context)) -> HTMLResponse:
+    """What the graph is, its counts, and links to agencies, objectives, queries and exports."""
+    return page(request, "home.html", info=await views.home_view(ctx, lang),
+                queries=list(ctx.catalogue.values()))
+
+
+@router.get("/query", response_class=HTMLResponse, summary="Query page", tags=["pages"],
+            responses={400: {"description": "The page, showing why the query failed",
+                             "content": {"text/html": {}}},
+                       403: {"description": "The page, saying the query was refused (an update, LOAD or "
+                                            "SERVICE)", "content": {"text/html": {}}},
+                       503: {"description": "The page, saying the query ran past its time limit",
+                             "content": {"text/html": {}}}})
+async def query_page(request: Request, query: str | None = Query(None, description="SPARQL to run"),
+                     lang: Language = LangQuery, ctx: ApiContext = Depends(get_context)) -> HTMLResponse:
+    """A form where an analyst types SPARQL and sees the results as a table."""
+    result: QueryResult | None = None
+    error: str | None = None
+    table: list[list[views.TermView | None]] = []
+    status = 200
+    if query is not None and query.strip():
+        try:
+            result = await ctx.query(query, adhoc=True)
+        except GraphError as exc:
+            error, status = f"{type(exc).__name__}: {exc}", status_for(exc)
+        if result is not None and result.kind == "select":
+            iris = {t.value for row in result.rows for t in row if isinstance(t, ox.NamedNode)}
+            table = views.result_table(result, await views.labels_for(ctx, iris, lang))
+    return page(request, "query.html", status=status, query=query or EXAMPLE_QUERY, result=result,
+                table=table, error=error, formats=render.RESULT_OFFERS)
+
+
+async def _show(request: Request, ctx: ApiContext, iri: str, lang: str) -> Response:
+    try:
+        named_node("iri", iri)
+    except QueryError as exc:
+        raise ApiError(400, str(exc), parameter="iri") from None
+    accept = request.headers.get("accept")
+    if not prefers_html(accept, render.GRAPH_OFFERS):
+        graph = await views.resource_graph(ctx, iri)
+        if not graph.triples:
+            raise ApiError(404, f"the graph says nothing about <{iri}>.")
+        return render.respond(graph, accept)
+    view = await views.describe_resource(ctx, iri, lang)
+    if view is None:
+        missing = page(request, "error.html", status=404, title="Not found",
+                       message=f"The graph says nothing about {iri}.")
+        missing.headers["Vary"] = "Accept"
+        return missing
+    name = "resource.html"
+    table: list[dict[str, views.TermView | None]] = []
+    if AGENCY in view.type_iris:
+        name = "agency.html"
+        result = await views.agency_touchpoints(ctx, iri, lang)
+        if result is not None:
+            iris = {t.value for row in result.rows for t in row if isinstance(t, ox.NamedNode)}
+            rows = views.result_table(result, await views.labels_for(ctx, iris, lang))
+            table = [dict(zip(result.variables, row, strict=True)) for row in rows]
+    elif OBJECTIVE in view.type_iris:
+        name = "objective.html"
+    answer = page(request, name, view=view, title=view.label(lang), table=table)
+    answer.headers["Vary"] = "Accept"
+    return answer
+
+
+@router.get("/id/{local:path}", summary="An entity of the graph (kgid:{local})", tags=["resources"],
+            responses=_RDF_RESPONSES, response_class=Response)
+async def entity(request: Request, local: str, lang: Language = LangQuery,
+                 ctx: ApiContext = Depends(get_context)) -> Response:
+    """HTML for browsers; Turtle, N-Triples, JSON-LD or RDF/XML for programs."""
+    return await _show(request, ctx, KGID + local, lang)
+
+
+@router.get("/resource", summary="Any IRI of the graph", tags=["resources"], responses=_RDF_RESPONSES,
+            response_class=Response)
+async def resource(request: Request, iri: str = Query(..., description="an absolute http(s) IRI, or a prefixed "
+                                                                   "name such as kg:Touchpoint",
+                                                       pattern=IRI_PARAMETER_PATTERN),
+                   lang: Language = LangQuery, ctx: ApiContext = Depends(get_context)) -> Response:
+    """Like ``/id/...`` for IRIs outside ``kgid:`` (classes, properties, documents)."""
+    try:
+        absolute = expand_iri("iri", iri)
+    except GraphError as exc:
+        raise ApiError(422, str(exc), parameter="iri") from None
+    return await _show(request, ctx, absolute, lang)

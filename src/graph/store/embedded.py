@@ -1,0 +1,177 @@
+"""The query engine: an embedded Oxigraph store, or a remote SPARQL 1.1 endpoint.
+
+Both answer :meth:`GraphStore.query` with the same :class:`QueryResult`, whose
+terms are pyoxigraph terms, so callers never care which one they talk to.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Literal as TypingLiteral
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from graph.errors import QueryError, QueryLimitExceeded
+from graph.store.sparql_text import Term, inline_bindings, refuse_unsafe
+
+ResultKind = TypingLiteral["select", "ask", "graph"]
+
+
+@dataclass
+class QueryResult:
+    """The answer to one query.
+
+    ``kind`` is ``select`` (``variables`` and ``rows``), ``ask`` (``boolean``) or
+    ``graph`` (``triples``, for CONSTRUCT and DESCRIBE). A row holds one term or
+    ``None`` per variable.
+    """
+
+    kind: ResultKind
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[ox.Triple] = field(default_factory=list)
+
+    def column(self, name: str) -> list[Term | None]:
+        """Return one column of a SELECT result."""
+        index = self.variables.index(name)
+        return [row[index] for row in self.rows]
+
+    def records(self) -> Iterator[dict[str, Term | None]]:
+        """Yield each row as a dict from variable name to term."""
+        for row in self.rows:
+            yield dict(zip(self.variables, row, strict=True))
+
+
+class GraphStore(Protocol):
+    """Anything that answers SPARQL queries over the built graph."""
+
+    def query(self, sparql: str, bindings: Mapping[str, Term] | None = None, *,
+              timeout_s: float | None = None, row_limit: int | None = None,
+              base_iri: str | None = None, default_graph: list[ox.NamedNode] | None = None,
+              named_graphs: list[ox.NamedNode] | None = None) -> QueryResult:
+        """Run ``sparql`` with ``bindings`` (variable name to RDF term) and return the result.
+
+        Relative IRIs in the query resolve against ``base_iri``. ``default_graph`` and
+        ``named_graphs`` restrict the dataset as the SPARQL protocol's
+        ``default-graph-uri`` and ``named-graph-uri`` do (``None``: the store's own).
+        """
+        ...
+
+    def __len__(self) -> int:
+        """Return the number of quads in the store."""
+        ...
+
+
+class EmbeddedStore:
+    """An in-memory Oxigraph store holding the built graph.
+
+    The default graph is the union of all named graphs, so queries need no
+    ``GRAPH`` clause. ``SERVICE`` is refused: the store never reaches out.
+
+    Example:
+        >>> store = EmbeddedStore(ox.Store())
+        >>> store.query("ASK { ?s ?p ?o }").boolean
+        False
+    """
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def query(self, sparql: str, bindings: Mapping[str, Term] | None = None, *,
+              timeout_s: float | None = None, row_limit: int | None = None,
+              base_iri: str | None = None, default_graph: list[ox.NamedNode] | None = None,
+              named_graphs: list[ox.NamedNode] | None = None) -> QueryResult:
+        """Run a read-only query.
+
+        Args:
+            sparql: the query text.
+            bindings: initial values for variables, as RDF terms
+                (see :func:`graph.store.sparql_text.inline_bindings`).
+            timeout_s: stop reading results after this many seconds.
+            row_limit: stop with :class:`QueryLimitExceeded` past this many rows.
+            base_iri: the IRI that relative IRIs in the query resolve against.
+            default_graph: the graphs forming the default graph (``default-graph-uri``);
+                the union of all graphs when ``None``.
+            named_graphs: the graphs visible to ``GRAPH`` (``named-graph-uri``); all when ``None``.
+
+        Raises:
+            QueryError: the text is not valid SPARQL (with line and column).
+            QueryRefused: an update, or a ``SERVICE`` call.
+            QueryLimitExceeded: the time or row limit was passed.
+        """
+        refuse_unsafe(sparql)
+        sparql = inline_bindings(sparql, bindings or {})
+        kwargs: dict[str, object] = {"base_iri": base_iri} if base_iri else {}
+        if default_graph is None:
+            kwargs["use_default_graph_as_union"] = True
+        else:
+            kwargs["default_graph"] = default_graph
+        if named_graphs is not None:
+            kwargs["named_graphs"] = named_graphs
+        deadline = time.monotonic() + timeout_s if timeout_s is not None else None
+        # The answer lives in _evaluate's own frame: the text checks above may leave cyclic
+        # garbage (pyparsing exceptions) whose frames reach this one, and a pyoxigraph result
+        # kept alive by it would be freed by the collector on some other thread, which
+        # pyoxigraph refuses ("unsendable").
+        return self._evaluate(sparql, kwargs, deadline, row_limit)
+
+    def _evaluate(self, sparql: str, kwargs: dict[str, object], deadline: float | None,
+                  row_limit: int | None) -> QueryResult:
+        try:
+            answer = self.store.query(sparql, custom_functions=None, **kwargs)  # type: ignore[arg-type]
+        except SyntaxError as exc:
+            raise query_syntax_error(exc) from exc
+        except OSError as exc:
+            raise QueryError(f"the store could not answer: {exc}") from exc
+        try:
+            return collect_result(answer, deadline, row_limit)
+        except OSError as exc:
+            raise QueryError(f"the store could not answer: {exc}") from exc
+
+
+_SYNTAX_AT_RE = re.compile(r"^error at (\d+):(\d+): ")
+
+
+def query_syntax_error(exc: SyntaxError) -> QueryError:
+    """Turn pyoxigraph's query ``SyntaxError`` into a :class:`QueryError` with line and column.
+
+    pyoxigraph puts the location in the text (``error at 3:7: ...``), not in ``lineno``.
+    """
+    text = exc.msg or str(exc)
+    match = _SYNTAX_AT_RE.match(text)
+    if match:
+        return QueryError(text[match.end():], int(match[1]), int(match[2]))
+    return QueryError(text, exc.lineno, exc.offset)
+
+
+def collect_result(answer: object, deadline: float | None, row_limit: int | None) -> QueryResult:
+    if isinstance(answer, ox.QueryBoolean):
+        return QueryResult("ask", boolean=bool(answer))
+    if isinstance(answer, ox.QuerySolutions):
+        variables = [v.value for v in answer.variables]
+        rows: list[tuple[Term | None, ...]] = []
+        for solution in answer:
+            rows.append(tuple(solution))  # in variable order, None when unbound; ~4x cheaper than solution[v]
+            _check_limits(len(rows), deadline, row_limit)
+        return QueryResult("select", variables=variables, rows=rows)
+    triples: list[ox.Triple] = []
+    for triple in answer:  # type: ignore[attr-defined]
+        triples.append(triple)
+        _check_limits(len(triples), deadline, row_limit)
+    return QueryResult("graph", triples=triples)
+
+
+def _check_limits(count: int, deadline: float | None, row_limit: int | None) -> None:
+    if row_limit is not None and count > row_limit:
+        raise QueryLimitExceeded(f"the query returns more than {row_limit} results. "
+                                 "Add LIMIT, or narrow the query.", reason="rows")
+    if deadline is not None and time.monotonic() > deadline:
+        raise QueryLimitExceeded("the query ran past its time limit. Narrow it, or add LIMIT.", reason="time")

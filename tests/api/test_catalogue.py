@@ -1,0 +1,112 @@
+"""The query catalogue as REST: listing, running, 422s naming the parameter, paging, negotiation, OpenAPI."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+
+from graph.queries import QuerySpec, run_query
+from graph.store import EmbeddedStore
+
+from api_support import KGID
+
+NAME = "agency-touchpoints"
+
+
+def expected(store: EmbeddedStore, spec: QuerySpec, raw: dict[str, str] | None = None,
+             lang: str = "sv") -> list[dict[str, str | None]]:
+    result = run_query(store, spec, raw or {}, lang)
+    return [{k: (None if v is None else v.value) for k, v in rec.items()} for rec in result.records()]
+
+
+def test_catalogue_lists_every_query(client: TestClient, catalogue: dict[str, QuerySpec]) -> None:
+    body = client.get("/queries").json()
+    assert [q["name"] for q in body] == list(catalogue)
+    entry = next(q for q in body if q["name"] == NAME)
+    assert entry["columns"] == list(catalogue[NAME].columns)
+    assert [p["name"] for p in entry["parameters"]] == [p.name for p in catalogue[NAME].params]
+    assert entry["href"] == f"/queries/{NAME}"
+    assert client.get(entry["sparql"]).text == catalogue[NAME].text
+
+
+def test_run_with_parameter(client: TestClient, store: EmbeddedStore, catalogue: dict[str, QuerySpec],
+                            agency: str) -> None:
+    short = "kgid:" + agency.removeprefix(KGID)
+    body = client.get(f"/queries/{NAME}", params={"agency": short, "lang": "en"}).json()
+    assert body["rows"] == expected(store, catalogue[NAME], {"agency": agency}, "en")[:100]
+    assert body["rows"] and {r["agency"] for r in body["rows"]} == {agency}
+    assert body["columns"] == list(catalogue[NAME].columns)
+
+
+def test_pages_are_stable_and_cover_all_rows(client: TestClient, store: EmbeddedStore,
+                                             catalogue: dict[str, QuerySpec]) -> None:
+    everything = expected(store, catalogue[NAME])
+    pages, offset, size = [], 0, max(1, len(everything) // 3)
+    while True:
+        response = client.get(f"/queries/{NAME}", params={"limit": size, "offset": offset})
+        body = response.json()
+        assert body["total"] == len(everything) == int(response.headers["x-total-count"])
+        pages += body["rows"]
+        if body["next"] is None:
+            break
+        assert response.headers["link"].endswith('rel="next"')
+        offset += size
+    assert pages == everything
+    again = client.get(f"/queries/{NAME}", params={"limit": size, "offset": size}).json()["rows"]
+    assert again == everything[size:2 * size]
+
+
+@pytest.mark.parametrize(("params", "parameter"), [
+    ({"agency": "not an iri"}, "agency"),
+    ({"agency": "javascript:alert(1)"}, "agency"),
+    ({"lang": "de"}, "lang"),
+    ({"limit": "-1"}, "limit"),
+    ({"offset": "many"}, "offset"),
+])
+def test_bad_parameter_is_422_naming_it(client: TestClient, params: dict[str, str], parameter: str) -> None:
+    response = client.get(f"/queries/{NAME}", params=params)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["parameter"] == parameter
+    assert parameter in body["message"]
+
+
+def test_injection_is_bound_as_a_term_not_pasted(client: TestClient) -> None:
+    response = client.get(f"/queries/{NAME}", params={"agency": "https://x.org/a> } ?s ?p ?o { <b"})
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize(("accept", "media"), [
+    ("text/csv", "text/csv"), ("text/tab-separated-values", "text/tab-separated-values"),
+    ("application/sparql-results+json", "application/sparql-results+json"),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("*/*", "application/json"), ("application/json", "application/json"),
+])
+def test_negotiated_output(client: TestClient, accept: str, media: str) -> None:
+    response = client.get(f"/queries/{NAME}", params={"limit": 3}, headers={"accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media
+
+
+def test_csv_page_matches_the_library(client: TestClient, store: EmbeddedStore,
+                                      catalogue: dict[str, QuerySpec]) -> None:
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/queries/{NAME}", params={"limit": 2, "offset": 1},
+                                                      headers={"accept": "text/csv"}).text)))
+    assert [r["agency"] for r in rows] == [r["agency"] for r in expected(store, catalogue[NAME])[1:3]]
+
+
+def test_unknown_query_is_404(client: TestClient) -> None:
+    response = client.get("/queries/no-such-query")
+    assert response.status_code == 404 and "GET /queries" in response.json()["message"]
+
+
+def test_openapi_has_one_operation_per_query(client: TestClient, catalogue: dict[str, QuerySpec]) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for spec in catalogue.values():
+        operation = paths[f"/queries/{spec.name}"]["get"]
+        names = {p["name"] for p in operation["parameters"]}
+        assert {p.name for p in spec.params} | {"lang", "limit", "offset"} == names
+        assert operation["summary"] == spec.summary

@@ -1,0 +1,190 @@
+"""The API in a real ``kg serve`` (uvicorn) process, and in a real headless Chromium (Selenium)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api_support import KGID
+from query_samples import NESTED_FAMILY
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+
+
+@contextmanager
+def kg_serve(graph_file: Path, *options: str) -> Iterator[str]:
+    """Run ``kg serve --port 0 OPTIONS`` on ``graph_file``; yield the base URL it prints."""
+    process = subprocess.Popen([sys.executable, "-m", "graph", "serve", "--graph", str(graph_file),
+                                "--host", "127.0.0.1", "--port", "0", *options],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
+        assert match, f"kg serve printed {line!r}; stderr: {process.stderr.read() if process.poll() else ''}"
+        base = match.group(1).rstrip("/")
+        for _ in range(100):
+            try:
+                httpx.get(base + "/health", timeout=1.0)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served(built_files: Path) -> Iterator[str]:
+    """A ``kg serve`` process over the shipped graph."""
+    with kg_serve(built_files / "graph.nq") as base:
+        yield base
+
+
+@pytest.mark.server
+def test_limits_come_from_the_command_line(built_files: Path) -> None:
+    with kg_serve(built_files / "graph.nq", "--max-results", "5", "--query-timeout", "3") as base:
+        accept = {"accept": "application/sparql-results+json"}
+        over = httpx.get(base + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 6"}, headers=accept)
+        assert over.status_code == 400
+        assert "more than 5 results" in over.json()["message"]
+        under = httpx.get(base + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 5"}, headers=accept)
+        assert under.status_code == 200 and len(under.json()["results"]["bindings"]) == 5
+
+
+@pytest.mark.server
+def test_real_uvicorn_process(served: str, store: object) -> None:
+    health = httpx.get(served + "/health").json()
+    assert health["quads"] == len(store)  # type: ignore[arg-type]
+    answer = httpx.post(served + "/sparql", content=b"ASK { ?s ?p ?o }",
+                        headers={"content-type": "application/sparql-query"})
+    assert answer.json() == {"head": {}, "boolean": True}
+    assert httpx.put(served + "/sparql?query=ASK%7B%7D").status_code == 405
+    page = httpx.get(served + "/queries/agency-touchpoints", params={"limit": 2}).json()
+    assert len(page["rows"]) == min(2, page["total"])
+
+
+@pytest.mark.server
+def test_the_nested_family_never_takes_the_real_server_down(served: str) -> None:
+    for name, text in NESTED_FAMILY.items():
+        refused = httpx.post(served + "/sparql", content=text.encode(),
+                             headers={"content-type": "application/sparql-query"})
+        assert refused.status_code == 400, name
+        assert httpx.get(served + "/sparql", params={"query": "ASK {}"}).status_code == 200, name
+
+
+@pytest.mark.server
+def test_the_real_server_shows_its_pool_and_no_banner(served: str) -> None:
+    response = httpx.get(served + "/health")
+    assert "server" not in response.headers
+    sandbox = response.json()["sandbox"]
+    assert sandbox["workers"] == 2 and sandbox["queue_limit"] == 64
+
+
+@pytest.mark.server
+def test_runaway_queries_on_the_real_server_are_stopped(built_files: Path) -> None:
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    with kg_serve(built_files / "graph.nq", "--query-timeout", "1", "--workers", "1") as base:
+        for _ in range(2):
+            stopped = httpx.get(base + "/sparql", params={"query": runaway}, timeout=60)
+            assert stopped.status_code == 503 and "was stopped" in stopped.json()["message"]
+            for _ in range(600):  # the replacement worker starts: a bounded number of tries, not a timer
+                health = httpx.get(base + "/health").json()["sandbox"]
+                if health["idle"] == 1:
+                    break
+                time.sleep(0.05)
+        assert health["restarts"] == 2 and health["busy"] == 0
+        assert httpx.get(base + "/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """A headless Chromium with a fresh profile, driven by Selenium."""
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("Debian chromium and chromedriver are not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    profile = tempfile.mkdtemp(prefix="kg-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--window-size=1280,1000", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(20)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.mark.server
+@pytest.mark.browser
+def test_browser_home_query_and_agency(served: str, browser: object, store: object, agency: str,
+                                       tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+    driver = browser
+    wait = WebDriverWait(driver, 10)  # type: ignore[arg-type]
+
+    driver.get(served + "/")  # type: ignore[attr-defined]
+    assert driver.find_elements(By.CSS_SELECTOR, "#agencies li a")  # type: ignore[attr-defined]
+    assert "style.css" in driver.execute_script(  # type: ignore[attr-defined]
+        "return [...document.styleSheets].map(s => s.href).join(' ')")
+    driver.save_screenshot(str(tmp_path / "home.png"))  # type: ignore[attr-defined]
+
+    driver.get(served + "/query")  # type: ignore[attr-defined]
+    box = driver.find_element(By.ID, "query")  # type: ignore[attr-defined]
+    box.clear()
+    box.send_keys("SELECT ?a WHERE { ?a a <https://w3id.org/mmr-kg/def/Agency> } ORDER BY ?a")
+    driver.find_element(By.ID, "run").click()  # type: ignore[attr-defined]
+    table = wait.until(ec.presence_of_element_located((By.ID, "results-table")))
+    n = len(store.query("SELECT ?a WHERE { ?a a <https://w3id.org/mmr-kg/def/Agency> }").rows)  # type: ignore[attr-defined]
+    assert len(table.find_elements(By.CSS_SELECTOR, "tbody tr")) == n
+
+    driver.get(served + "/id/" + agency.removeprefix(KGID))  # type: ignore[attr-defined]
+    rows = wait.until(ec.presence_of_all_elements_located((By.CSS_SELECTOR, "#touchpoint-table tbody tr")))
+    assert rows and rows[0].is_displayed()
+
+
+def test_listening_socket_is_tcp_so_responses_are_not_delayed() -> None:
+    # asyncio turns on TCP_NODELAY only for IPPROTO_TCP sockets; a proto-0 socket made every
+    # small response wait ~40 ms for a delayed ACK (found by benchmarks/api.py).
+    import socket
+
+    from graph.api.server import base_url, listen
+
+    sock = listen("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert base_url(sock).startswith("http://127.0.0.1:")
+    finally:
+        sock.close()
+
+
+def test_busy_port_is_a_clear_error() -> None:
+    from graph.api.server import listen
+    from graph.errors import GraphError
+
+    first = listen("127.0.0.1", 0)
+    try:
+        port = first.getsockname()[1]
+        first.listen()
+        with pytest.raises(GraphError, match=f"cannot listen on 127.0.0.1:{port}"):
+            listen("127.0.0.1", port).close()
+    finally:
+        first.close()
