@@ -54,3 +54,7 @@ class QueryLimitExceeded(GraphError):
 
 class EndpointError(GraphError):
     """A remote SPARQL store is down, refused the request, or timed out."""
+
+
+class RevisionError(GraphError):
+    """A git revision cannot be found or holds no graph sources, or the folder is no git checkout."""
