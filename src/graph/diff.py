@@ -190,7 +190,7 @@ def best_label(pairs: Iterable[tuple[ox.NamedNode, Term]], lang: str = "sv") -> 
     ...             (ox.NamedNode(PREFIXES["rdfs"] + "label"), ox.Literal("beröringspunkt", language="sv"))])
     'beröringspunkt'
     """
-    order = {lang: 0, "sv": 1, "en": 2, "": 3}
+    order = {code: rank for rank, code in enumerate(dict.fromkeys([lang, "sv", "en", ""]))}
     ranked = [((_LABELS[p.value], order.get(o.language or "", 4), o.value), o.value)
               for p, o in pairs if p.value in _LABELS and isinstance(o, ox.Literal)]
     return min(ranked)[1] if ranked else None
