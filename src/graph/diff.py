@@ -151,7 +151,7 @@ def is_build_specific(quad: ox.Quad) -> bool:
     if quad.graph_name != META_GRAPH:
         return False
     return (quad.predicate.value in _BUILD_SPECIFIC or quad.predicate.value.startswith(PREFIXES["void"])
-            or quad.subject.value.startswith(_DERIVED_NODES))  # type: ignore[union-attr]
+            or _name(quad.subject).startswith(_DERIVED_NODES))
 
 
 class _Side:
@@ -162,8 +162,8 @@ class _Side:
         self.version: str | None = None
         for quad in quads:
             if quad.graph_name == META_GRAPH and quad.predicate.value == _VERSION \
-                    and quad.subject.value == DATASET_IRI:  # type: ignore[union-attr]
-                self.version = quad.object.value  # type: ignore[union-attr]
+                    and _name(quad.subject) == DATASET_IRI:
+                self.version = _name(quad.object)
             if not is_build_specific(quad):
                 self.graphs[(quad.subject, quad.predicate, quad.object)].add(_graph_name(quad.graph_name))
         self.by_subject: dict[Term, set[tuple[ox.NamedNode, Term]]] = defaultdict(set)
@@ -194,6 +194,11 @@ def best_label(pairs: Iterable[tuple[ox.NamedNode, Term]], lang: str = "sv") -> 
     ranked = [((_LABELS[p.value], order.get(o.language or "", 4), o.value), o.value)
               for p, o in pairs if p.value in _LABELS and isinstance(o, ox.Literal)]
     return min(ranked)[1] if ranked else None
+
+
+def _name(subject: Term) -> str:
+    """The IRI or lexical value of a term (a blank node's label, an RDF-star triple's N-Triples form)."""
+    return str(subject) if isinstance(subject, ox.Triple) else subject.value
 
 
 def _short(term: Term) -> str:
@@ -234,7 +239,7 @@ def _class_change(cls: str, before: _Side, after: _Side, lang: str) -> ClassChan
     old, new = before.members.get(cls, set()), after.members.get(cls, set())
 
     def entity(subject: Term, side: _Side, **counts: int) -> EntityChange:
-        return EntityChange(subject.value, best_label(side.by_subject[subject], lang), **counts)  # type: ignore[union-attr]
+        return EntityChange(_name(subject), best_label(side.by_subject[subject], lang), **counts)
 
     changed = []
     for subject in old & new:
@@ -242,7 +247,7 @@ def _class_change(cls: str, before: _Side, after: _Side, lang: str) -> ClassChan
         if was != now:
             old_label, label = best_label(was, lang), best_label(now, lang)
             predicates = sorted({_short(p) for p, _ in was ^ now})
-            changed.append(EntityChange(subject.value, label, len(now - was), len(was - now),  # type: ignore[union-attr]
+            changed.append(EntityChange(_name(subject), label, len(now - was), len(was - now),
                                         tuple(predicates), old_label if old_label != label else None))
     class_node = ox.NamedNode(cls) if cls != UNTYPED else None
     label = best_label(after.by_subject.get(class_node) or before.by_subject.get(class_node) or (), lang) \

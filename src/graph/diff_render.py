@@ -33,7 +33,7 @@ def _examples(row: ClassChange) -> list[tuple[str, tuple[EntityChange, ...]]]:
 def render_text(diff: GraphDiff, examples: int = 3) -> str:
     """Render ``diff`` as a plain-text table for a terminal, with up to ``examples`` entities per kind."""
     lines = [f"Old: {_side(diff.old, diff.old_version)}", f"New: {_side(diff.new, diff.new_version)}",
-             f"Triples: {diff.triples_before} -> {diff.triples_after} (+{diff.triples_added} "
+             f"Triples: {diff.triples_before} → {diff.triples_after} (+{diff.triples_added} "
              f"−{diff.triples_removed}); the metadata graph's build-specific triples are left out.", ""]
     changed = [row for row in diff.classes if row.has_changes]
     table = [("CLASS", "BEFORE", "AFTER", "ADDED", "REMOVED", "CHANGED")] + [
@@ -48,12 +48,13 @@ def render_text(diff: GraphDiff, examples: int = 3) -> str:
     for row in changed:
         lines += ["", f"{row.name}" + (f" ({row.label})" if row.label else "")]
         for kind, entities in _examples(row):
-            lines += [f"  {marks[kind]} {_entity_text(e, kind, str, lambda s: f'«{s}»')}" for e in entities[:examples]]
+            lines += [f"  {marks[kind]} {_entity_text(e, kind, str, lambda s: f'«{s}»')}"
+                      for e in entities[:examples]]
             if len(entities) > examples:
                 lines.append(f"  {marks[kind]} … and {len(entities) - examples} more {kind}")
     if diff.graphs:
         lines += ["", "Named graphs that changed (triples):"]
-        lines += [f"  {g.graph}: {g.before} -> {g.after} (+{g.added} −{g.removed})" for g in diff.graphs]
+        lines += [f"  {g.graph}: {g.before} → {g.after} (+{g.added} −{g.removed})" for g in diff.graphs]
     if diff.moved:
         lines += ["", "Triples that moved between named graphs:"]
         lines += [f"  {m.count} from {', '.join(m.before)} to {', '.join(m.after)}, e.g. {m.examples[0]}"
@@ -75,7 +76,8 @@ def render_markdown(diff: GraphDiff, examples: int = 3, command: str | None = No
     lines += [f"{made}`kg diff` built or read both sides and compared them triple by triple, leaving out the "
               "metadata graph's build-specific triples. An entity is an IRI; it counts in every class it has "
               "an `rdf:type` of; *changed* means the same IRI with different triples of its own.", "",
-              f"- old: {_md(_side(diff.old, diff.old_version))}", f"- new: {_md(_side(diff.new, diff.new_version))}", "",
+              f"- old: {_md(_side(diff.old, diff.old_version))}",
+              f"- new: {_md(_side(diff.new, diff.new_version))}", "",
               f"Triples: {diff.triples_before} → {diff.triples_after} (+{diff.triples_added}, "
               f"−{diff.triples_removed}).", ""]
     changed = [row for row in diff.classes if row.has_changes]
@@ -85,6 +87,8 @@ def render_markdown(diff: GraphDiff, examples: int = 3, command: str | None = No
                   f"{len(row.added)} | {len(row.removed)} | {len(row.changed)} |" for row in changed]
         lines.append("")
     unchanged = [f"`{row.name}`" for row in diff.classes if not row.has_changes]
+    if not changed:
+        lines += ["No class gained, lost or changed a member.", ""]
     if unchanged:
         lines += [f"Unchanged ({len(unchanged)}): {', '.join(unchanged)}.", ""]
     if changed:
