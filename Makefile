@@ -6,7 +6,7 @@ OUT    ?= dist
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test build validate clean bench
+.PHONY: run test build validate clean bench release-notes
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11")'
@@ -34,6 +34,15 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py
+
+# Data release notes: kg diff between the last release's commit and HEAD (committed sources only).
+RELEASE_FROM  ?= bee7637
+RELEASE_TO    ?= HEAD
+RELEASE_NOTES ?= docs/release-notes/0.1.0-to-0.2.0.md
+
+release-notes: $(VENV)/.installed
+	@mkdir -p $(dir $(RELEASE_NOTES))
+	$(BIN)/kg diff $(RELEASE_FROM) $(RELEASE_TO) --format markdown --examples 5 -o $(RELEASE_NOTES)
 
 clean:
 	rm -rf $(OUT) $(VENV) .pytest_cache

@@ -278,6 +278,49 @@ def _add_quality_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     summary.set_defaults(func=_cmd_summary)
 
 
+# --- kg diff ------------------------------------------------------------------------------------
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from graph.diff import diff_inputs
+    from graph.diff_render import render_diff
+
+    diff = diff_inputs(args.old, args.new, repo=args.repo, lang=args.lang,
+                       progress=lambda message: print(message, file=sys.stderr, flush=True))
+    command = " ".join(["kg diff", args.old, args.new, "--format", args.format]
+                       + (["--lang", args.lang] if args.lang != "sv" else [])
+                       + (["--examples", str(args.examples)] if args.examples != 3 else [])
+                       + (["-o", str(args.out)] if args.out else []))
+    text = render_diff(diff, args.format, examples=args.examples, command=command)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _add_diff_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from graph.diff_render import DIFF_FORMATS
+
+    diff = sub.add_parser(
+        "diff", help="what was added, removed and changed per class between two builds or git revisions",
+        description="Compare two built graphs (graph.nq or graph.trig, or a folder holding graph.nq) or two "
+                    "git revisions of the sources (each exported to a temporary folder and built), and list "
+                    "per class the entities added, removed and changed, with counts and examples, plus the "
+                    "named graphs that changed and triples that moved between them.")
+    diff.add_argument("old", metavar="OLD", help="a built graph file, or a git revision (HEAD~3, a commit hash)")
+    diff.add_argument("new", metavar="NEW", help="a built graph file, or a git revision (HEAD, main)")
+    diff.add_argument("--format", choices=DIFF_FORMATS, default="text",
+                      help="text (default), markdown (release notes) or json (every entity)")
+    diff.add_argument("--examples", type=_positive(int), default=3, metavar="N",
+                      help="examples per class and kind of change (default: 3)")
+    diff.add_argument("--lang", choices=LANGUAGES, default="sv", help="label language (default: sv)")
+    diff.add_argument("--repo", type=Path, metavar="DIR", help="the git checkout for revisions (default: here)")
+    diff.add_argument("-o", "--out", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    diff.set_defaults(func=_cmd_diff)
+
+
 def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
     """An argparse type: a number of ``kind`` greater than zero."""
     def parse(text: str) -> int | float:
@@ -326,6 +369,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_query_commands(sub)
     _add_export_commands(sub)
     _add_quality_commands(sub)
+    _add_diff_command(sub)
 
     serve = sub.add_parser("serve", help="serve the graph over HTTP: SPARQL endpoint, query REST API and pages",
                            description="Start the HTTP API on HOST:PORT and print its address. Serves "

@@ -63,3 +63,7 @@ class EndpointError(GraphError):
 
 class NetworkError(GraphError):
     """An unknown projection or format, or a projection file that cannot be read."""
+
+
+class RevisionError(GraphError):
+    """A git revision cannot be found or holds no graph sources, or the folder is no git checkout."""
