@@ -110,7 +110,7 @@ def _parser_message(exc: SyntaxError) -> str:
     return text
 
 
-def build_graph(settings: Settings, extra_files: Sequence[Path] = ()) -> BuiltGraph:
+def build_graph(settings: Settings, extra_files: Sequence[Path] = (), *, check_evidence: bool = True) -> BuiltGraph:
     """Load every ontology and data file (plus ``extra_files``) and add the metadata graph.
 
     Example:
@@ -120,7 +120,8 @@ def build_graph(settings: Settings, extra_files: Sequence[Path] = ()) -> BuiltGr
         True
 
     Every quote is checked against the evidence files in ``data/evidence/``
-    (see :mod:`graph.evidence`).
+    (see :mod:`graph.evidence`), unless ``check_evidence`` is false: only for rebuilding a
+    past revision as it was, from before the evidence files existed.
 
     Raises:
         BuildError: a file cannot be parsed, or a quote is not backed by its evidence
@@ -128,7 +129,8 @@ def build_graph(settings: Settings, extra_files: Sequence[Path] = ()) -> BuiltGr
     """
     files = source_files(settings) + list(extra_files)
     built = build_from_files(files, settings.version)
-    raise_for_problems(check_quotes(built.store, load_evidence(evidence_dir(settings))), files)
+    if check_evidence:
+        raise_for_problems(check_quotes(built.store, load_evidence(evidence_dir(settings))), files)
     return built
 
 
