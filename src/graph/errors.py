@@ -57,6 +57,10 @@ class QueryLimitExceeded(GraphError):
         super().__init__(message)
 
 
+class ResultNotAcceptable(GraphError):
+    """The client accepts none of the formats that can carry a result (HTTP 406)."""
+
+
 class EndpointError(GraphError):
     """A remote SPARQL store is down, refused the request, or timed out."""
 

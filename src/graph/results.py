@@ -19,13 +19,15 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from graph.errors import QueryError
-from graph.formats import GRAPH_FORMATS, formats_for
+from graph.errors import QueryError, ResultNotAcceptable
+from graph.formats import GRAPH_FORMATS, ResultFormat, formats_for
 from graph.namespaces import PREFIXES, compact
+from graph.negotiate import choose
 from graph.store import QueryResult, Term
 
 _XSD_STRING = PREFIXES["xsd"] + "string"
@@ -33,6 +35,44 @@ _SRX_NS = "http://www.w3.org/2005/sparql-results#"
 # Character references survive XML's line-end normalisation and parsers that trim text.
 _XML_WHITESPACE = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 TABLE_MAX_WIDTH = 60
+
+
+@dataclass(frozen=True)
+class Serialized:
+    """A result already written in the format a client asked for (plain data: it crosses processes)."""
+
+    kind: str
+    format_name: str
+    body: bytes
+
+    @property
+    def format(self) -> ResultFormat:
+        """The format the body is written in."""
+        return formats_for(self.kind)[self.format_name]
+
+
+def negotiate_format(kind: str, accept: str | None) -> ResultFormat | None:
+    """Return the format ``accept`` prefers among those that carry a ``kind`` result, or ``None``.
+
+    >>> negotiate_format("select", "text/csv;q=0.5, application/sparql-results+xml").name
+    'xml'
+    """
+    formats = formats_for(kind)
+    chosen = choose(accept, [f.media_type for f in formats.values()])
+    return next((f for f in formats.values() if f.media_type == chosen), None)
+
+
+def serialize_for(result: QueryResult, accept: str | None) -> Serialized:
+    """Write ``result`` in the format ``accept`` prefers.
+
+    Raises:
+        ResultNotAcceptable: the client accepts none of the formats that can carry the result.
+    """
+    fmt = negotiate_format(result.kind, accept)
+    if fmt is None:
+        offered = ", ".join(f.media_type for f in formats_for(result.kind).values())
+        raise ResultNotAcceptable(f"cannot answer with {accept!r}; this result can be sent as {offered}.")
+    return Serialized(result.kind, fmt.name, serialize_result(result, fmt.name))
 
 
 def serialize_result(result: QueryResult, format_name: str) -> bytes:

@@ -16,6 +16,7 @@ from fastapi import Request
 from graph.config import Settings
 from graph.errors import GraphError, QueryLimitExceeded
 from graph.queries import QuerySpec
+from graph.results import Serialized, serialize_for
 from graph.store import GraphStore, QueryResult, Term
 from graph.store.sandbox import QueryJob, WorkerPool
 
@@ -100,11 +101,32 @@ class ApiContext:
         if adhoc and self.sandbox is not None:
             job = QueryJob(sparql, dict(bindings or {}), row_limit=limit, timeout_s=self.settings.query_timeout_s,
                            base_iri=self.settings.query_base_iri, **kwargs)  # type: ignore[arg-type]
-            return await self.sandbox.run(job, self.settings.query_timeout_s)
+            answer = await self.sandbox.run(job, self.settings.query_timeout_s)
+            assert isinstance(answer, QueryResult)
+            return answer
         if adhoc:
             kwargs["base_iri"] = self.settings.query_base_iri
         return await self.run(self.store.query, sparql, bindings,
                               timeout_s=self.settings.query_timeout_s, row_limit=limit, **kwargs)
+
+    async def query_written(self, sparql: str, accept: str | None, **dataset: list[ox.NamedNode]) -> Serialized:
+        """Run ad-hoc ``sparql`` like :meth:`query` and write the answer in the format ``accept``
+        prefers; in the sandbox, the worker writes it, so only bytes cross the pipe.
+
+        Raises:
+            ResultNotAcceptable: no acceptable format for this result (406).
+        """
+        kwargs: dict[str, object] = {k: v for k, v in dataset.items() if v}
+        if self.sandbox is not None:
+            job = QueryJob(sparql, row_limit=self.settings.query_row_limit, timeout_s=self.settings.query_timeout_s,
+                           base_iri=self.settings.query_base_iri, accept=accept, serialize=True,
+                           **kwargs)  # type: ignore[arg-type]
+            written = await self.sandbox.run(job, self.settings.query_timeout_s)
+            assert isinstance(written, Serialized)
+            return written
+        result = await self.query(sparql, None, adhoc=True, default_graph=dataset.get("default_graph", []),
+                                  named_graphs=dataset.get("named_graphs", []))
+        return await self.run(serialize_for, result, accept)
 
     async def start(self) -> None:
         """Start the sandbox's workers, so the first ad-hoc query does not wait for them."""

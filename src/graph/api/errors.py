@@ -10,7 +10,15 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from graph.errors import BuildError, EndpointError, GraphError, QueryError, QueryLimitExceeded, QueryRefused
+from graph.errors import (
+    BuildError,
+    EndpointError,
+    GraphError,
+    QueryError,
+    QueryLimitExceeded,
+    QueryRefused,
+    ResultNotAcceptable,
+)
 from graph.queries import PATTERN_FORMS
 
 log = logging.getLogger(__name__)
@@ -46,6 +54,8 @@ _REASONS = {400: "BadRequest", 404: "NotFound", 405: "MethodNotAllowed", 406: "N
 
 def status_for(exc: GraphError) -> int:
     """Return the HTTP status for a library error."""
+    if isinstance(exc, ResultNotAcceptable):
+        return 406
     if isinstance(exc, QueryLimitExceeded):
         return 400 if exc.reason == "rows" else 503
     if isinstance(exc, QueryRefused):

@@ -18,9 +18,9 @@ from pydantic import BaseModel
 from graph.api import render
 from graph.api.context import ApiContext, get_context
 from graph.api.errors import ApiError, ErrorBody
-from graph.api.negotiate import choose
 from graph.errors import QueryError
 from graph.formats import RESULT_FORMATS
+from graph.negotiate import choose
 from graph.queries import (
     DATE_PARAMETER_PATTERN,
     IRI_PARAMETER_PATTERN,

@@ -15,9 +15,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from graph.api import render, views
 from graph.api.context import ApiContext, get_context
 from graph.api.errors import ApiError, ErrorBody, status_for
-from graph.api.negotiate import prefers_html
 from graph.errors import GraphError, QueryError
 from graph.namespaces import KGID, PREFIXES, compact
+from graph.negotiate import prefers_html
 from graph.queries import IRI_PARAMETER_PATTERN, LANGUAGES, Language, expand_iri, named_node
 from graph.store import QueryResult
 

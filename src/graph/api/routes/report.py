@@ -8,8 +8,8 @@ from fastapi.responses import JSONResponse, Response
 from graph.api import views
 from graph.api.context import ApiContext, get_context
 from graph.api.errors import ApiError, ErrorBody
-from graph.api.negotiate import choose
 from graph.api.routes.pages import LangQuery, page
+from graph.negotiate import choose
 from graph.queries import Language
 
 router = APIRouter(tags=["operations"])

@@ -12,9 +12,10 @@ from fastapi.responses import Response
 from graph.api import render
 from graph.api.context import ApiContext, get_context
 from graph.api.errors import ApiError, ErrorBody
-from graph.api.negotiate import prefers_html
 from graph.errors import QueryError, QueryRefused
+from graph.negotiate import prefers_html
 from graph.queries import named_node
+from graph.results import Serialized
 from graph.store import QueryResult
 
 router = APIRouter(tags=["sparql"])
@@ -109,12 +110,13 @@ def _graphs(params: list[tuple[str, str]], name: str) -> list[ox.NamedNode]:
     return graphs
 
 
-async def run_protocol_query(ctx: ApiContext, params: list[tuple[str, str]]) -> QueryResult:
-    """Validate protocol parameters and run the query under the app's limits.
+async def run_protocol_query(ctx: ApiContext, params: list[tuple[str, str]], accept: str | None) -> Serialized:
+    """Validate protocol parameters, run the query under the app's limits, and write the
+    answer in the format ``accept`` prefers.
 
     Raises:
         ApiError: 400 for a missing or repeated ``query``, 403 for ``update``.
-        QueryError, QueryRefused, QueryLimitExceeded: from the store.
+        QueryError, QueryRefused, QueryLimitExceeded, ResultNotAcceptable: from the store.
     """
     if any(k == "update" for k, _ in params):
         raise QueryRefused("this endpoint is read-only: SPARQL Update is not accepted.")
@@ -128,8 +130,8 @@ async def run_protocol_query(ctx: ApiContext, params: list[tuple[str, str]]) -> 
     sparql = queries[0]
     if not sparql.strip():
         raise ApiError(400, "the query is empty.", parameter="query")
-    return await ctx.query(sparql, adhoc=True, default_graph=_graphs(params, "default-graph-uri"),
-                           named_graphs=_graphs(params, "named-graph-uri"))
+    return await ctx.query_written(sparql, accept, default_graph=_graphs(params, "default-graph-uri"),
+                                   named_graphs=_graphs(params, "named-graph-uri"))
 
 
 _SPARQL_DOC = ("SPARQL 1.1 Protocol query operation: GET with `query=`, POST form-encoded, or POST "
@@ -148,7 +150,8 @@ async def sparql_get(request: Request, ctx: ApiContext = Depends(get_context)) -
         if prefers_html(accept, render.GRAPH_OFFERS):
             return Response(status_code=303, headers={"Location": "/query", "Vary": "Accept"})
         return render.respond(await service_description(ctx, ctx.settings.query_base_iri), accept)
-    return render.respond(await run_protocol_query(ctx, params), request.headers.get("accept"))
+    accept = request.headers.get("accept")
+    return render.respond(await run_protocol_query(ctx, params, accept), accept)
 
 
 @router.post("/sparql", summary="SPARQL query (POST)", description=_SPARQL_DOC, responses={**_ERRORS},
@@ -163,7 +166,8 @@ async def sparql_get(request: Request, ctx: ApiContext = Depends(get_context)) -
 async def sparql_post(request: Request, ctx: ApiContext = Depends(get_context)) -> Response:
     """Answer a POST, form-encoded or direct."""
     params = await protocol_parameters(request) or []
-    return render.respond(await run_protocol_query(ctx, params), request.headers.get("accept"))
+    accept = request.headers.get("accept")
+    return render.respond(await run_protocol_query(ctx, params, accept), accept)
 
 
 _SD = """
