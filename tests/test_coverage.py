@@ -45,7 +45,8 @@ def test_objective_rows_name_what_reaches_them(store: EmbeddedStore, settings: S
     assert len(by_iri) == 16
     giftfri = by_iri[KGID + "objective-giftfri-miljo"]
     assert giftfri.label == "Giftfri miljö"
-    assert sorted(giftfri.criteria_areas) == ["Kemikaliekrav", "Livsmedel och måltidstjänster"]
+    # facts/criteria.md §1: the chemical requirements, the food area, Mjölk och mejeri and (in English) Kött name it.
+    assert sorted(giftfri.criteria_areas) == ["Kemikaliekrav", "Kött", "Livsmedel och måltidstjänster", "Mjölk och mejeri"]
     assert giftfri.agencies == ["Kemikalieinspektionen"]
     assert giftfri.agreements == []
     frisk_luft = by_iri[KGID + "objective-frisk-luft"]

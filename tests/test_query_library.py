@@ -124,9 +124,16 @@ def test_query_answers_on_its_small_graph(graph_file: Path, case: str, options: 
     assert_same_rows(rows_of(result), [tuple(to_rdflib(t) for t in row) for row in expected_rows])
 
 
+#: Queries whose small graph is shared with others and lives beside a test file of their own.
+TESTED_ELSEWHERE = {"objective-criteria": "test_criteria_queries.py", "criteria-library": "test_criteria_queries.py"}
+
+
 def test_every_query_has_a_small_graph(catalogue: dict[str, QuerySpec]) -> None:
     small = {path.stem for path in SMALL_GRAPHS}
-    assert sorted(catalogue) == sorted(small), "add tests/data/queries/<name>.ttl for each new query (and drop stale ones)"
+    assert sorted(catalogue) == sorted(small | set(TESTED_ELSEWHERE)), \
+        "add tests/data/queries/<name>.ttl for each new query (and drop stale ones)"
+    for name, test_file in TESTED_ELSEWHERE.items():
+        assert f'catalogue["{name}"]' in (Path(__file__).parent / test_file).read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- domain facts, asserted directly
@@ -273,21 +280,26 @@ def test_agency_parameter_returns_only_that_agency(store: EmbeddedStore, catalog
 def test_objective_parameter_inside_optional_still_filters(store: EmbeddedStore, catalogue: dict[str, QuerySpec],
                                                            built_store_with: Callable[[str], EmbeddedStore]) -> None:
     spec = catalogue["criteria-by-level"]
-    # No criterion reaches Giftfri miljö in the shipped data.
-    assert records(store, spec, {"objective": "kgid:objective-giftfri-miljo"}) == []
-    # Seed a link from the fuel area to Begränsad klimatpåverkan: all three fuel criteria reach it, and only it.
-    seeded = built_store_with("kgid:criteria-area-drivmedel kg:reachesObjective kgid:objective-begransad-klimatpaverkan .")
-    rows = records(seeded, spec, {"objective": "kgid:objective-begransad-klimatpaverkan"})
-    assert len(rows) == 3 and {r["objective"] for r in rows} == {KGID["objective-begransad-klimatpaverkan"]}
+    # No source links any criterion to Storslagen fjällmiljö (a recorded gap, issue 8).
+    assert records(store, spec, {"objective": "kgid:objective-storslagen-fjallmiljo"}) == []
+    # Seed a link from the fuel area to it: exactly the fuel criteria with a level and a type reach it, and only it.
+    seeded = built_store_with("kgid:criteria-area-drivmedel kg:reachesObjective kgid:objective-storslagen-fjallmiljo .")
+    rows = records(seeded, spec, {"objective": "kgid:objective-storslagen-fjallmiljo"})
+    fuel = {r["criterion"] for r in records(store, catalogue["criteria-library"], {"area": "kgid:criteria-area-drivmedel"})
+            if r["level"] is not None and r["type"] is not None}
+    assert len(fuel) >= 3 and {r["criterion"] for r in rows} == fuel and len(rows) == len(fuel)
+    assert {r["objective"] for r in rows} == {KGID["objective-storslagen-fjallmiljo"]}
     assert records(seeded, spec, {"objective": "kgid:objective-frisk-luft"}) == []
 
 
 def test_criterion_objective_label_in_swedish(catalogue: dict[str, QuerySpec],
                                               built_store_with: Callable[[str], EmbeddedStore]) -> None:
-    # A label inside a nested OPTIONAL follows ?lang too (no shipped criterion reaches an objective yet).
-    seeded = built_store_with("kgid:criteria-area-drivmedel kg:reachesObjective kgid:objective-begransad-klimatpaverkan .")
-    labels = {r["objectiveLabel"] for r in records(seeded, catalogue["criteria-by-level"], lang="sv")}
-    assert labels == {Literal("Begränsad klimatpåverkan", lang="sv")}
+    # A label inside a nested OPTIONAL follows ?lang too.
+    seeded = built_store_with("kgid:criteria-area-drivmedel kg:reachesObjective kgid:objective-storslagen-fjallmiljo .")
+    rows = records(seeded, catalogue["criteria-by-level"], lang="sv")
+    labels = {r["objectiveLabel"] for r in rows if r["objective"] == KGID["objective-storslagen-fjallmiljo"]}
+    assert labels == {Literal("Storslagen fjällmiljö", lang="sv")}
+    assert all(r["objectiveLabel"].language == "sv" for r in rows if r["objectiveLabel"] is not None)
 
 
 def test_kind_and_confidence_parameters_filter(store: EmbeddedStore, catalogue: dict[str, QuerySpec]) -> None:
