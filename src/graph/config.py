@@ -47,6 +47,8 @@ class Settings:
     query_timeout_s: float = 10.0
     remote_timeout_s: float = REMOTE_TIMEOUT_S
     query_row_limit: int = 10_000
+    #: The limit for work over the whole graph the API does once and caches (validation, coverage, dumps).
+    report_timeout_s: float = 120.0
     #: Worker processes for ad-hoc SPARQL (``kg serve --workers``), and how many requests may wait for one.
     sandbox_workers: int = 2
     sandbox_queue: int = 64

@@ -53,20 +53,24 @@ class ApiContext:
             self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="kg-query")
         return self._executor
 
-    async def run(self, func: Callable[..., T], *args: object, **kwargs: object) -> T:
-        """Run ``func`` in the thread pool under the time limit.
+    async def run(self, func: Callable[..., T], *args: object, whole_graph: bool = False, **kwargs: object) -> T:
+        """Run ``func`` in the thread pool under the time limit: ``query_timeout_s``, or
+        ``report_timeout_s`` for work over the whole graph (``whole_graph``: validation,
+        coverage, dumps), which is trusted, done once and cached.
 
         Raises:
-            QueryLimitExceeded: the call did not finish within ``query_timeout_s`` (reason ``time``).
+            QueryLimitExceeded: the call did not finish within its limit (reason ``time``).
         """
+        limit = self.settings.report_timeout_s if whole_graph else self.settings.query_timeout_s
         call = functools.partial(_in_worker, functools.partial(func, *args, **kwargs))
         submitted = self.executor.submit(call)
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(submitted), self.settings.query_timeout_s + GRACE_S)
+            return await asyncio.wait_for(asyncio.wrap_future(submitted), limit + GRACE_S)
         except TimeoutError:
+            what = "the report" if whole_graph else "the query"
             raise QueryLimitExceeded(
-                f"the query ran past its time limit of {self.settings.query_timeout_s:g} s; its answer was "
-                "abandoned. Narrow it, or add LIMIT.", reason="time") from None
+                f"{what} ran past its time limit of {limit:g} s; its answer was abandoned. "
+                + ("Try again later." if whole_graph else "Narrow it, or add LIMIT."), reason="time") from None
 
     async def cached(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
         """Return the value cached under ``key``, computing it with ``make`` once.

@@ -220,7 +220,7 @@ def result_table(result: QueryResult, labels: dict[str, str]) -> list[list[TermV
 async def dataset_store(ctx: ApiContext) -> ox.Store:
     """Return the whole served dataset as a pyoxigraph store (a remote one is copied once)."""
     async def copy() -> ox.Store:
-        return await ctx.run(dataset_of, ctx.store)
+        return await ctx.run(dataset_of, ctx.store, whole_graph=True)
 
     return await ctx.cached("dataset", copy)
 
@@ -229,7 +229,7 @@ async def dump(ctx: ApiContext, name: str) -> bytes:
     """Return ``graph.nq`` or ``graph.trig`` of the served dataset, in stable order (cached)."""
     async def serialize() -> bytes:
         store = await dataset_store(ctx)
-        return await ctx.run(lambda: serialize_dataset(sorted_quads(store), name))
+        return await ctx.run(lambda: serialize_dataset(sorted_quads(store), name), whole_graph=True)
 
     return await ctx.cached("dump:" + name, serialize)
 
@@ -238,7 +238,7 @@ async def validation_report(ctx: ApiContext) -> dict[str, Any]:
     """Run SHACL validation once and return the report as a dict (cached: the graph is read-only)."""
     async def validate() -> dict[str, Any]:
         store = await dataset_store(ctx)
-        return (await ctx.run(validate_store, store, ctx.settings)).as_dict()
+        return (await ctx.run(validate_store, store, ctx.settings, whole_graph=True)).as_dict()
 
     return await ctx.cached("validation", validate)
 
@@ -246,6 +246,6 @@ async def validation_report(ctx: ApiContext) -> dict[str, Any]:
 async def coverage_report(ctx: ApiContext, lang: str) -> dict[str, Any]:
     """Return the coverage table as a dict (cached per language)."""
     async def compute() -> dict[str, Any]:
-        return (await ctx.run(compute_coverage, ctx.store, ctx.settings, lang)).as_dict()
+        return (await ctx.run(compute_coverage, ctx.store, ctx.settings, lang, whole_graph=True)).as_dict()
 
     return await ctx.cached("coverage:" + lang, compute)

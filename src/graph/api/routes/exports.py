@@ -60,7 +60,7 @@ async def export_network_file(projection: str, fmt: str, lang: Language = LangQu
     async def export() -> tuple[bytes, str]:
         try:
             return await ctx.run(export_network, ctx.store, projection, fmt, lang,
-                                 queries_dir=ctx.settings.queries_dir)
+                                 queries_dir=ctx.settings.queries_dir, whole_graph=True)
         except NetworkError as exc:
             raise ApiError(400, str(exc)) from exc
 
