@@ -108,10 +108,9 @@ class ApiContext:
             answer = await self.sandbox.run(job, self.settings.query_timeout_s)
             assert isinstance(answer, QueryResult)
             return answer
-        if adhoc:
-            kwargs["base_iri"] = self.settings.query_base_iri
-        return await self.run(self.store.query, sparql, bindings,
-                              timeout_s=self.settings.query_timeout_s, row_limit=limit, **kwargs)
+        query = functools.partial(self.store.query, base_iri=self.settings.query_base_iri if adhoc else None,
+                                  **kwargs)  # type: ignore[arg-type]
+        return await self.run(query, sparql, bindings, timeout_s=self.settings.query_timeout_s, row_limit=limit)
 
     async def query_written(self, sparql: str, accept: str | None, **dataset: list[ox.NamedNode]) -> Serialized:
         """Run ad-hoc ``sparql`` like :meth:`query` and write the answer in the format ``accept``
