@@ -33,6 +33,7 @@ ORG = Namespace("http://www.w3.org/ns/org#")
 PROV = Namespace("http://www.w3.org/ns/prov#")
 DCT = Namespace("http://purl.org/dc/terms/")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
 XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
 XSD_INTEGER = URIRef("http://www.w3.org/2001/XMLSchema#integer")
 XSD_DATE = URIRef("http://www.w3.org/2001/XMLSchema#date")
@@ -444,6 +445,45 @@ def exp_strategy_goals(g: rdflib.Graph, lang: str, params: Params) -> list[Row]:
     return rows
 
 
+def exp_framework_areas(g: rdflib.Graph, lang: str, params: Params) -> list[Row]:
+    groups = set(g.subjects(RDF.type, KG.FrameworkAgreementGroup))
+    rows = []
+    for area in set(g.subjects(RDF.type, KG.FrameworkAgreementArea)) - groups:
+        area_requirements = count(len(set(g.subjects(KG.requirementOf, area))))
+        categories = [c for c in g.objects(area, SKOS.broadMatch) if c in groups] or [None]
+        agreements = [a for a in g.subjects(KG.agreementArea, area) if (a, RDF.type, KG.StateFrameworkAgreement) in g] or [None]
+        for group in (broader_closure(g, area) - {area}) & groups:
+            if "group" in params and group != expand(params["group"]):
+                continue
+            for category in categories:
+                for agreement in agreements:
+                    start, end = bounds(g, one(g, agreement, TIME.hasTime))
+                    requirements = count(len(set(g.subjects(KG.requirementOf, agreement)))) if agreement else None
+                    rows.append((group, label(g, group, lang), area, label(g, area, lang), category, label(g, category, lang),
+                                 agreement, label(g, agreement, lang), start, end, one(g, agreement, KG.maxExtensionEnd),
+                                 one(g, one(g, agreement, ADMS.identifier), SKOS.notation), area_requirements, requirements,
+                                 one(g, agreement or area, KG.confidence)))
+    return rows
+
+
+def exp_agency_commissions(g: rdflib.Graph, lang: str, params: Params) -> list[Row]:
+    rows = []
+    for commission in g.subjects(RDF.type, KG.GovernmentCommission):
+        titles = {o.language: o for o in g.objects(commission, DCT.title) if isinstance(o, Literal)}
+        labels = {o.language: o for o in g.objects(commission, RDFS.label) if isinstance(o, Literal)}
+        name = titles.get(lang) or labels.get(lang) or labels.get("en")
+        issued = one(g, commission, DCT.date) or one(g, commission, DCT.issued)
+        for role, prop in (("commissioned", KG.commissionedAgency), ("named", KG.namedAgency)):
+            for agency in g.objects(commission, prop):
+                if "agency" in params and agency != expand(params["agency"]):
+                    continue
+                touchpoints = {tp for tp in g.subjects(KG.via, commission) if (tp, KG.agency, agency) in g}
+                rows.append((commission, name, issued, one(g, commission, DCT.identifier), one(g, commission, KG.reportDue),
+                             one(g, commission, KG.reportedReportDue), agency, label(g, agency, lang), Literal(role),
+                             count(len(touchpoints)), one(g, commission, KG.confidence)))
+    return rows
+
+
 Expectation = Callable[[rdflib.Graph, str, Params], list[Row]]
 
 # One entry per catalogued query: the parameter sets to check it with, and how to compute its answer.
@@ -458,6 +498,7 @@ EXPECTED: dict[str, tuple[list[dict[str, str]], Expectation]] = {
     "agency-profile": ([{"agency": "kgid:agency-naturvardsverket"}, {"agency": "kgid:agency-kammarkollegiet"},
                         {"agency": "kgid:agency-upphandlingsmyndigheten"}, {"agency": "kgid:org-lansstyrelserna"},
                         {"agency": "kgid:objective-giftfri-miljo"}], exp_agency_profile),
+    "agency-commissions": ([{}, {"agency": "kgid:agency-boverket"}, {"agency": "kgid:agency-does-not-exist"}], exp_agency_commissions),
     "agency-touchpoints": ([{}, {"agency": "kgid:agency-trafikverket"}, {"agency": "kgid:agency-kemikalieinspektionen"},
                             {"agency": "kgid:agency-does-not-exist"}], exp_agency_touchpoints),
     "agreements-and-criteria": ([{}], exp_agreements_and_criteria),
@@ -467,6 +508,7 @@ EXPECTED: dict[str, tuple[list[dict[str, str]], Expectation]] = {
                          {"date": "2018-08-01"}, {"date": "2018-10-18"}, {"date": "2022-05-07"}],
                         exp_council_members),
     "criteria-by-level": ([{}, {"objective": "kgid:objective-giftfri-miljo"}], exp_criteria_by_level),
+    "framework-areas": ([{}, {"group": "kgid:framework-area-resor-och-boende"}], exp_framework_areas),
     "facts-below-sure": ([{}, {"confidence": "kgid:confidence-likely"}, {"confidence": "kgid:confidence-unsure"},
                           {"confidence": "kgid:confidence-sure"}], exp_facts_below_sure),
     "known-gaps": ([{}], exp_known_gaps),
