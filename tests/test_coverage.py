@@ -24,7 +24,7 @@ def test_agency_rows_split_present_and_missing_kinds(store: EmbeddedStore, setti
     assert "central purchasing body" in kemi.missing
     assert set(kemi.present).isdisjoint(kemi.missing)
     kinds = {r[0].value for r in store.query("SELECT ?k WHERE { ?k a <https://w3id.org/mmr-kg/def/TouchpointKind> }").rows}  # type: ignore[union-attr]
-    assert len(kemi.present) + len(kemi.missing) == len(kinds) == 16  # every kind in the scheme, once
+    assert len(kemi.present) + len(kemi.missing) == len(kinds) == 23  # every kind in the scheme, once
     kammarkollegiet = rows[KGID + "agency-kammarkollegiet"]
     assert not kammarkollegiet.council_member
     assert kammarkollegiet.present["central purchasing body"] == 1
