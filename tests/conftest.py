@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 import graph.api.views
+import graph.notebook
 import graph.summary
 import graph.validate
 from graph.api import create_app
@@ -89,7 +90,7 @@ def validate_each_dataset_once() -> Iterator[dict[str, ValidationReport]]:
         return reports[key]
 
     with pytest.MonkeyPatch.context() as patch:
-        for module in (graph.validate, graph.summary, graph.api.views):
+        for module in (graph.validate, graph.summary, graph.api.views, graph.notebook):
             patch.setattr(module, "validate_store", once)
         yield reports
 

@@ -221,3 +221,13 @@ def test_push_then_query_remotely(oxigraph_endpoint: Endpoint, built_files: Path
     assert code == 0
     assert parsed(out, ox.QueryResultsFormat.JSON) == []
     assert len(RemoteStore(oxigraph_endpoint.query)) == len(store)
+
+
+def test_version_is_the_one_in_pyproject(capsys: pytest.CaptureFixture[str]) -> None:
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"kg {pyproject['project']['version']}\n"

@@ -89,3 +89,38 @@ def test_summary_counts_classes_and_gives_the_verdict(built_files: Path, capsys:
 def test_summary_without_a_built_graph_says_to_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["summary", "--graph", str(tmp_path / "graph.nq")]) == 2
     assert "Run 'kg build' first" in capsys.readouterr().err
+
+
+def _severities(text: str) -> set[str]:
+    return {line.split()[0] for line in text.splitlines() if line.startswith("  ") and not line.lstrip().startswith("shape:")}
+
+
+def test_severity_shows_that_severity_and_worse_and_keeps_counts_and_exit(
+        broken_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(broken_file)]) == 1
+    whole = capsys.readouterr().out
+    assert {"VIOLATION", "WARNING"} <= _severities(whole)
+    assert main(["validate", str(broken_file), "--severity", "violation"]) == 1
+    violations = capsys.readouterr().out
+    assert violations.splitlines()[0] == whole.splitlines()[0], "the summary counts the whole report"
+    assert violations.splitlines()[1] == "Shown: violations."
+    assert _severities(violations) == {"VIOLATION"}
+    assert "kgsh:LabelledShape-english" in whole and "kgsh:LabelledShape-english" not in violations
+
+
+def test_severity_in_json_keeps_the_counts(broken_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(broken_file), "--format", "json"]) == 1
+    whole = json.loads(capsys.readouterr().out)
+    assert main(["validate", str(broken_file), "--format", "json", "--severity", "warning"]) == 1
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["counts"] == whole["counts"] and shown["conforms"] is False
+    assert shown["severity"] == "Warning" and "severity" not in whole
+    assert shown["results"] == [r for r in whole["results"] if r["severity"] in {"Violation", "Warning"}]
+    assert len(shown["results"]) == whole["counts"]["Violation"] + whole["counts"]["Warning"]
+
+
+def test_severity_warning_on_the_shipped_graph_hides_infos_and_conforms(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--severity", "warning"]) == 0
+    out = capsys.readouterr().out
+    assert " 0 infos." not in out.splitlines()[0], "the shipped graph has infos to hide"
+    assert _severities(out) == {"WARNING"}

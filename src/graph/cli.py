@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from graph.build import build_graph, write_graph
-from graph.config import REMOTE_TIMEOUT_S, default_settings
+from graph.config import REMOTE_TIMEOUT_S, default_settings, project_version
 from graph.errors import GraphError, QueryError
 from graph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from graph.queries import LANGUAGES, bind_parameters, find_query, load_adhoc, load_catalogue
@@ -214,7 +214,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     settings = default_settings()
     report = (validate_files(list(args.files), settings) if args.files
               else validate_store(build_graph(settings).store, settings))
-    sys.stdout.write(report.render(args.format))
+    sys.stdout.write(report.render(args.format, args.severity.capitalize()))
     return EXIT_OK if report.conforms else EXIT_NONCONFORMING
 
 
@@ -242,7 +242,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _add_quality_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from graph.validate import REPORT_FORMATS
+    from graph.validate import REPORT_FORMATS, SEVERITIES
 
     validate = sub.add_parser(
         "validate", help="check the graph against the SHACL shapes; report what is missing, and where",
@@ -254,6 +254,10 @@ def _add_quality_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
                           help="data files (.ttl) or a built graph (.nq, .trig); default: the shipped sources")
     validate.add_argument("--format", choices=REPORT_FORMATS, default="text",
                           help="text (default), json, or turtle (the SHACL validation report graph)")
+    validate.add_argument("--severity", choices=[s.lower() for s in SEVERITIES], default="info",
+                          help="show results of this severity and worse: violation, warning or info (default: "
+                               "all); the counts and the exit code stay those of the whole report; turtle is "
+                               "always the whole report")
     validate.set_defaults(func=_cmd_validate)
 
     coverage = sub.add_parser(
@@ -357,6 +361,8 @@ def make_parser() -> argparse.ArgumentParser:
                     "Objectives Council's agencies touch public procurement.",
         epilog="Exit codes: 0 ok, 1 data does not conform, 2 usage or input error.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {project_version()}",
+                        help="print the version (from pyproject.toml) and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build = sub.add_parser("build", help="parse ontology and data into DIR/graph.nq and DIR/graph.trig",

@@ -68,19 +68,46 @@ class ValidationReport:
             groups[result.focus_node].append(result)
         return {node: sorted(groups[node], key=_result_order) for node in sorted(groups)}
 
-    def as_dict(self) -> dict[str, object]:
-        """Return the report as plain data (the JSON format)."""
+    def at_least(self, severity: str) -> list[ValidationResult]:
+        """Return the results of ``severity`` (Violation, Warning or Info) or worse.
+
+        Raises:
+            ValueError: an unknown severity.
+        """
+        worst = severities_from(severity)
+        return [r for r in self.results if r.severity in worst]
+
+    def as_dict(self, severity: str = SEVERITIES[-1]) -> dict[str, object]:
+        """Return the report as plain data (the JSON format).
+
+        ``counts`` and ``conforms`` are always those of the whole report; ``results`` holds those
+        of ``severity`` or worse (all by default; else ``severity`` says which were kept).
+        """
+        shown = sorted(self.at_least(severity), key=lambda r: (r.focus_node, *_result_order(r)))
         return {
             "conforms": self.conforms,
             "counts": {s: self.count(s) for s in SEVERITIES},
-            "results": [asdict(r) for r in sorted(self.results, key=lambda r: (r.focus_node, *_result_order(r)))],
+            **({"severity": severity} if severity != SEVERITIES[-1] else {}),
+            "results": [asdict(r) for r in shown],
         }
 
-    def to_text(self) -> str:
-        """Return a readable report: a summary line, then the results grouped by focus node."""
+    def to_text(self, severity: str = SEVERITIES[-1]) -> str:
+        """Return a readable report: a summary line, then the results of ``severity`` or worse by focus node.
+
+        Example:
+            >>> ValidationReport([], rdflib.Graph()).to_text("Warning").splitlines()
+            ['The graph conforms: 0 violations, 0 warnings, 0 infos.', 'Shown: violations and warnings.']
+        """
         counts = ", ".join(f"{self.count(s)} {s.lower()}{'s' if self.count(s) != 1 else ''}" for s in SEVERITIES)
-        lines = [f"The graph {self.verdict}: {counts}.", ""]
-        for node, results in self.by_focus_node().items():
+        lines = [f"The graph {self.verdict}: {counts}."]
+        kept = severities_from(severity)
+        if kept != SEVERITIES:
+            lines.append(f"Shown: {' and '.join(f'{s.lower()}s' for s in kept)}.")
+        lines.append("")
+        for node, every in self.by_focus_node().items():
+            results = [r for r in every if r.severity in kept]
+            if not results:
+                continue
             lines.append(f"{compact(node)}  ({results[0].focus_label})")
             for r in results:
                 where = f" [{compact(r.path)}]" if r.path else ""
@@ -90,13 +117,31 @@ class ValidationReport:
             lines.append("")
         return "\n".join(lines).rstrip() + "\n"
 
-    def render(self, fmt: str) -> str:
-        """Render as ``text``, ``json`` or ``turtle`` (the SHACL report graph)."""
+    def render(self, fmt: str, severity: str = SEVERITIES[-1]) -> str:
+        """Render as ``text``, ``json`` or ``turtle`` (the whole SHACL report graph).
+
+        ``text`` and ``json`` show the results of ``severity`` or worse (all by default).
+        """
         if fmt == "json":
-            return json.dumps(self.as_dict(), ensure_ascii=False, indent=2) + "\n"
+            return json.dumps(self.as_dict(severity), ensure_ascii=False, indent=2) + "\n"
         if fmt == "turtle":
             return self.report_graph.serialize(format="turtle")
-        return self.to_text()
+        return self.to_text(severity)
+
+
+def severities_from(severity: str) -> tuple[str, ...]:
+    """Return ``severity`` and the severities worse than it, worst first.
+
+    Raises:
+        ValueError: an unknown severity.
+
+    Example:
+        >>> severities_from("Warning")
+        ('Violation', 'Warning')
+    """
+    if severity not in SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r}; use one of {', '.join(SEVERITIES)}")
+    return SEVERITIES[:SEVERITIES.index(severity) + 1]
 
 
 def _result_order(result: ValidationResult) -> tuple[int, str, str]:

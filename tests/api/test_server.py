@@ -188,3 +188,32 @@ def test_busy_port_is_a_clear_error() -> None:
             listen("127.0.0.1", port).close()
     finally:
         first.close()
+
+
+@pytest.mark.server
+@pytest.mark.browser
+def test_browser_docs_renders_every_operation_without_console_errors(served: str, browser: object) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    driver = browser
+    paths = httpx.get(served + "/openapi.json").json()["paths"]
+    # Swagger UI shows an operation once under each of its tags.
+    operations = sum(len(op.get("tags", [])) or 1 for methods in paths.values() for op in methods.values())
+    driver.get_log("browser")  # type: ignore[attr-defined]  # drop what earlier pages logged
+    driver.get(served + "/docs")  # type: ignore[attr-defined]
+    blocks = WebDriverWait(driver, 20).until(  # type: ignore[arg-type]
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock") if len(
+            d.find_elements(By.CSS_SELECTOR, ".opblock")) == operations else False)
+    assert len(blocks) == operations > 10
+    assert "/sparql" in driver.find_element(By.ID, "swagger-ui").text  # type: ignore[attr-defined]
+    # Try one operation: Swagger UI's request passes the page's policy and shows the answer.
+    health = next(b for b in blocks if b.find_element(By.CSS_SELECTOR, ".opblock-summary-path").text == "/health")
+    health.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
+    WebDriverWait(driver, 10).until(lambda d: health.find_elements(By.CSS_SELECTOR, ".try-out__btn"))  # type: ignore[arg-type]
+    health.find_element(By.CSS_SELECTOR, ".try-out__btn").click()
+    health.find_element(By.CSS_SELECTOR, ".execute").click()
+    status = WebDriverWait(driver, 10).until(  # type: ignore[arg-type]
+        lambda d: health.find_elements(By.CSS_SELECTOR, ".live-responses-table tbody .response-col_status"))
+    assert status[0].text == "200"
+    errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]  # type: ignore[attr-defined]
+    assert errors == []

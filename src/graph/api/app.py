@@ -12,7 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from graph.api.context import ApiContext
 from graph.api.errors import install_error_handlers
 from graph.api.http import ProtocolMiddleware
-from graph.api.routes import catalogue, exports, health, pages, report, sparql
+from graph.api.routes import catalogue, docs, exports, favicon, health, pages, report, sparql
 from graph.config import Settings
 from graph.queries import QuerySpec, load_catalogue
 from graph.store import EmbeddedStore, GraphStore
@@ -81,5 +81,8 @@ def create_app(store: GraphStore, settings: Settings, *, queries: Mapping[str, Q
     app.include_router(report.router)
     app.include_router(exports.router)
     app.include_router(health.router)
+    app.include_router(docs.router)
+    app.include_router(favicon.router)
+    app.mount(docs.SWAGGER_UI_PATH, docs.swagger_ui_files(), name="swagger-ui")  # before /static, which would hide it
     app.mount("/static", StaticFiles(packages=[("graph.api", "static")]), name="static")
     return app
