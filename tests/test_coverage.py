@@ -67,3 +67,16 @@ def test_cli_coverage(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
     else:
         assert "Swedish Chemicals Agency  (council member" in out
         assert "lacks:" in out and "A Non-Toxic Environment" in out
+
+
+def test_every_objective_has_a_basis_and_curated_links_only_when_asked(store: EmbeddedStore,
+                                                                      settings: Settings) -> None:
+    plain = {o.objective: o for o in compute_coverage(store, settings, "en").objectives}
+    asked = {o.objective: o for o in compute_coverage(store, settings, "en", include_curated=True).objectives}
+    assert {o.basis for o in plain.values()} <= {"stated", "curated", "gap", "none"}
+    assert all(o.basis != "none" for o in plain.values()), "issue 8: a stated link, a curated link or a gap each"
+    assert all(not o.curated for o in plain.values())
+    frisk = KGID + "objective-frisk-luft"  # no source names it: a recorded gap, and the curators' reading
+    assert plain[frisk].basis == "gap" and not plain[frisk].curated
+    assert asked[frisk].basis == "curated" and asked[frisk].curated and not asked[frisk].criteria
+    assert plain[KGID + "objective-giftfri-miljo"].basis == asked[KGID + "objective-giftfri-miljo"].basis == "stated"

@@ -225,7 +225,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
     settings = default_settings()
     store, _ = open_store(settings, args.endpoint, args.graph)
-    table = compute_coverage(store, settings, args.lang)
+    table = compute_coverage(store, settings, args.lang, include_curated=args.include_curated)
     if args.format == "json":
         print(json.dumps(table.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -271,6 +271,9 @@ def _add_quality_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     coverage.add_argument("--endpoint", metavar="URL", help="a remote SPARQL query endpoint to ask instead")
     coverage.add_argument("--graph", type=Path, metavar="FILE",
                           help=f"the built graph to load (default: {DEFAULT_GRAPH_FILE} if it exists)")
+    coverage.add_argument("--include-curated", action="store_true",
+                          help="also list the curators' own aspect → objective links (unsure, never a "
+                               "source's); each objective's basis is shown either way")
     coverage.set_defaults(func=_cmd_coverage)
 
     summary = sub.add_parser(

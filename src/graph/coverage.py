@@ -31,14 +31,22 @@ class AgencyCoverage:
 
 @dataclass
 class ObjectiveCoverage:
-    """One objective's row: what a source links to it, by type."""
+    """One objective's row: what a source links to it, by type, and the strongest basis of its links.
+
+    ``basis`` is ``stated`` (a source names the objective), ``curated`` (only the curators'
+    reading of an environmental aspect links it; shown only with ``include_curated``), ``gap``
+    (looked for, recorded as not found) or ``none``. ``curated`` lists the criteria areas and groups linked by the curators' reading,
+    filled only when asked for (``include_curated``).
+    """
 
     objective: str
     label: str
+    basis: str = "none"
     criteria: list[str] = field(default_factory=list)
     criteria_areas: list[str] = field(default_factory=list)
     agreements: list[str] = field(default_factory=list)
     agencies: list[str] = field(default_factory=list)
+    curated: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -47,12 +55,14 @@ class Coverage:
 
     agencies: list[AgencyCoverage]
     objectives: list[ObjectiveCoverage]
+    include_curated: bool = False
 
     def as_dict(self) -> dict[str, object]:
         """Return the table as plain data (the JSON form)."""
         return {
             "agencies": [asdict(a) | {"touchpoints": a.touchpoints} for a in self.agencies],
             "objectives": [asdict(o) for o in self.objectives],
+            "include_curated": self.include_curated,
         }
 
     def to_text(self) -> str:
@@ -64,11 +74,14 @@ class Coverage:
             present = ", ".join(f"{kind} ({n})" for kind, n in a.present.items()) or "none"
             lines.append(f"  has:   {present}")
             lines.append(f"  lacks: {', '.join(a.missing) or 'none'}")
-        lines += ["", "Objectives: what a source links to each", ""]
+        lines += ["", "Objectives: what a source links to each (basis: stated, curated, gap or none)", ""]
         for o in self.objectives:
-            lines.append(o.label)
-            for title, items in (("criteria", o.criteria), ("criteria areas", o.criteria_areas),
-                                 ("agreements", o.agreements), ("agencies", o.agencies)):
+            lines.append(f"{o.label}  (basis: {o.basis})")
+            groups = [("criteria", o.criteria), ("criteria areas", o.criteria_areas),
+                      ("agreements", o.agreements), ("agencies", o.agencies)]
+            if self.include_curated:
+                groups.append(("curated (ours)", o.curated))
+            for title, items in groups:
                 lines.append(f"  {title + ':':16} {', '.join(items) or '—'}")
         return "\n".join(lines) + "\n"
 
@@ -77,8 +90,11 @@ def _text(term: Term | None) -> str:
     return "" if term is None else term.value
 
 
-def compute_coverage(store: GraphStore, settings: Settings, lang: str = LANGUAGES[0]) -> Coverage:
-    """Compute the completeness table over ``store``, labels in ``lang``.
+def compute_coverage(store: GraphStore, settings: Settings, lang: str = LANGUAGES[0], *,
+                     include_curated: bool = False) -> Coverage:
+    """Compute the completeness table over ``store``, labels in ``lang``; the curators' own
+    aspect → objective links only with ``include_curated`` (each objective's basis says which
+    kind of link it has either way).
 
     Example:
         >>> from graph.build import build_graph
@@ -103,15 +119,18 @@ def compute_coverage(store: GraphStore, settings: Settings, lang: str = LANGUAGE
 
     objectives: dict[str, ObjectiveCoverage] = {}
     reached: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for row in run_query(store, catalogue["objective-coverage"], {}, lang).records():
+    curated = {"include_curated": "true" if include_curated else "false"}
+    for row in run_query(store, catalogue["objective-coverage"], curated, lang).records():
         iri = _text(row["objective"])
-        objectives[iri] = ObjectiveCoverage(iri, _text(row["objectiveLabel"]))
-    for row in run_query(store, catalogue["objective-reach"], {}, lang).records():
-        reached[_text(row["objective"])][_text(row["reacherType"])].append(_text(row["reacherLabel"]))
+        objectives[iri] = ObjectiveCoverage(iri, _text(row["objectiveLabel"]), _text(row["basis"]) or "none")
+    for row in run_query(store, catalogue["objective-reach"], curated, lang).records():
+        kind = "curated" if _text(row["basis"]) == "curated" else _text(row["reacherType"])
+        reached[_text(row["objective"])][kind].append(_text(row["reacherLabel"]))
     for iri, objective in objectives.items():
         by_type = reached.get(iri, {})
         objective.criteria = by_type.get("criterion", [])
         objective.criteria_areas = by_type.get("criteria area", [])
         objective.agreements = by_type.get("agreement", [])
         objective.agencies = by_type.get("agency", [])
-    return Coverage(list(agencies.values()), list(objectives.values()))
+        objective.curated = sorted(set(by_type.get("curated", [])))
+    return Coverage(list(agencies.values()), list(objectives.values()), include_curated)

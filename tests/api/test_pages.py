@@ -119,3 +119,12 @@ def test_query_page_never_links_to_a_script_iri(client: TestClient, iri: str) ->
     assert f'href="{iri}' not in response.text and "href=\"javascript" not in response.text.lower()
     if iri.lower().startswith("javascript"):
         assert "/resource?iri=javascript%3aalert" in response.text.lower()
+
+
+def test_report_shows_the_basis_and_curated_links_only_when_asked(client: TestClient) -> None:
+    plain = client.get("/report", params={"lang": "en"}, headers=HTML)
+    asked = client.get("/report", params={"lang": "en", "curated": "true"}, headers=HTML)
+    assert plain.status_code == asked.status_code == 200
+    assert "<th>Basis</th>" in plain.text and "<td>stated</td>" in plain.text and "<td>gap</td>" in plain.text
+    assert "<td>curated</td>" not in plain.text and "Also show our own links" in plain.text
+    assert "<th>Our own links (unsure)</th>" in asked.text and "<td>curated</td>" in asked.text

@@ -243,9 +243,10 @@ async def validation_report(ctx: ApiContext) -> dict[str, Any]:
     return await ctx.cached("validation", validate)
 
 
-async def coverage_report(ctx: ApiContext, lang: str) -> dict[str, Any]:
-    """Return the coverage table as a dict (cached per language)."""
+async def coverage_report(ctx: ApiContext, lang: str, include_curated: bool = False) -> dict[str, Any]:
+    """Return the coverage table as a dict (cached per language, with or without curated links)."""
     async def compute() -> dict[str, Any]:
-        return (await ctx.run(compute_coverage, ctx.store, ctx.settings, lang, whole_graph=True)).as_dict()
+        return (await ctx.run(compute_coverage, ctx.store, ctx.settings, lang, include_curated=include_curated,
+                              whole_graph=True)).as_dict()
 
-    return await ctx.cached("coverage:" + lang, compute)
+    return await ctx.cached(f"coverage:{lang}:{include_curated}", compute)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from graph.api import views
@@ -35,7 +35,9 @@ async def validate(request: Request, lang: Language = LangQuery,
 @router.get("/report", summary="Validation and coverage report page", tags=["pages"],
             response_class=Response, responses={200: {"content": {"text/html": {}}}})
 async def report_page(request: Request, lang: Language = LangQuery,
+                      curated: bool = Query(False, description="also show the curators' own aspect → objective "
+                                                               "links (never a source's; off by default)"),
                       ctx: ApiContext = Depends(get_context)) -> Response:
     """The SHACL report and per-entity coverage, for people."""
     return page(request, "report.html", validation=await views.validation_report(ctx),
-                coverage=await views.coverage_report(ctx, lang))
+                coverage=await views.coverage_report(ctx, lang, curated))
