@@ -231,3 +231,13 @@ def test_version_is_the_one_in_pyproject(capsys: pytest.CaptureFixture[str]) -> 
         main(["--version"])
     assert exited.value.code == 0
     assert capsys.readouterr().out == f"kg {pyproject['project']['version']}\n"
+
+
+def test_an_empty_answer_says_what_it_means(built_files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 8: council-members for a date after the data's memberships said nothing at all.
+    assert main(["query", "council-members", "--param", "date=2025-01-01", "--graph", str(built_files / "graph.nq")]) == 0
+    out, err = capsys.readouterr()
+    assert "(0 rows)" in out
+    assert err.startswith("note: No membership in the data covers this date.") and "2026" in err
+    assert main(["query", "council-members", "--param", "date=2019-06-01", "--graph", str(built_files / "graph.nq")]) == 0
+    assert "note:" not in capsys.readouterr().err

@@ -97,6 +97,8 @@ def _cmd_query(args: argparse.Namespace) -> int:
         raise QueryError(f"{spec.path}: {exc}") from exc
     format_name = "turtle" if result.kind == "graph" and args.format == "table" else args.format
     sys.stdout.write(serialize_result(result, format_name).decode("utf-8"))
+    if result.kind == "select" and not result.rows and spec.when_empty:
+        print(f"note: {spec.when_empty}", file=sys.stderr)
     if args.endpoint and result.kind == "select" and not result.rows and isinstance(store, RemoteStore):
         problem = union_default_graph_problem(store)
         if problem:

@@ -69,6 +69,8 @@ class QuerySpec:
     tags: tuple[str, ...] = ()
     params: tuple[ParamSpec, ...] = ()
     columns: tuple[str, ...] = ()
+    #: What an empty answer means (``#+ when-empty:``): the CLI and the API say it when no row comes back.
+    when_empty: str = ""
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def param(self, name: str) -> ParamSpec:
@@ -112,7 +114,7 @@ def load_query(path: Path) -> QuerySpec:
     if missing:
         raise QueryError(f"{path}: the header lacks {', '.join(missing)}.")
     params = tuple(_param(path, item) for item in _list(path, header, "params"))
-    known = {"summary", "description", "tags", "params", "columns"}
+    known = {"summary", "description", "tags", "params", "columns", "when-empty"}
     return QuerySpec(
         name=path.stem,
         path=path,
@@ -122,6 +124,7 @@ def load_query(path: Path) -> QuerySpec:
         tags=_strings(path, header, "tags"),
         params=params,
         columns=_strings(path, header, "columns"),
+        when_empty=" ".join(str(header.get("when-empty") or "").split()),
         extra={k: v for k, v in header.items() if k not in known},
     )
 

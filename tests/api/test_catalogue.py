@@ -110,3 +110,11 @@ def test_openapi_has_one_operation_per_query(client: TestClient, catalogue: dict
         names = {p["name"] for p in operation["parameters"]}
         assert {p.name for p in spec.params} | {"lang", "limit", "offset"} == names
         assert operation["summary"] == spec.summary
+
+
+def test_an_empty_page_carries_the_querys_note(client: TestClient) -> None:
+    empty = client.get("/queries/council-members", params={"date": "2025-01-01"}, headers={"accept": "application/json"})
+    assert empty.status_code == 200 and empty.json()["total"] == 0
+    assert empty.json()["note"].startswith("No membership in the data covers this date.")
+    full = client.get("/queries/council-members", params={"date": "2019-06-01"}, headers={"accept": "application/json"})
+    assert full.json()["total"] > 0 and full.json()["note"] is None

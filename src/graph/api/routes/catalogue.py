@@ -83,6 +83,8 @@ class Page(BaseModel):
     offset: int
     total: int
     next: str | None = None
+    #: What an empty answer means, when the query says (``#+ when-empty:``).
+    note: str | None = None
 
 
 def query_info(spec: QuerySpec) -> QueryInfo:
@@ -158,7 +160,7 @@ def _page_json(spec: QuerySpec, page: QueryResult, total: int, limit: int, offse
     rows = [{var: (None if t is None else t.value) for var, t in zip(page.variables, row, strict=True)}
             for row in page.rows]
     return Page(query=spec.name, columns=list(page.variables), rows=rows, limit=limit, offset=offset,
-                total=total, next=nxt)
+                total=total, next=nxt, note=spec.when_empty or None if total == 0 else None)
 
 
 def _endpoint(spec: QuerySpec, max_limit: int) -> Callable[..., Awaitable[Response]]:
