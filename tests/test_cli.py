@@ -90,7 +90,8 @@ def test_query_json_and_tsv_match_the_store(name: str, lang: str, built_files: P
     graph = str(built_files / "graph.nq")
     for fmt, ox_format in (("json", ox.QueryResultsFormat.JSON), ("tsv", ox.QueryResultsFormat.TSV)):
         code, out, err = run(capsys, "query", name, "--lang", lang, "--format", fmt, "--graph", graph, *options)
-        assert (code, err) == (0, "")
+        assert code == 0
+        assert err == "" or (not want.rows and err.startswith("note: "))  # an empty answer may say what it means
         assert by_value(parsed(out, ox_format)) == by_value(want.rows)
 
 
