@@ -95,7 +95,8 @@ def _write_json(result: QueryResult) -> str:
         bindings = [{var: _json_term(term) for var, term in zip(result.variables, row, strict=True)
                      if term is not None} for row in result.rows]
         doc = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
-    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    # Compact separators keep json's C encoder (``indent`` falls back to the pure-Python one).
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _xml_term(term: Term) -> str:
