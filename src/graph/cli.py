@@ -44,7 +44,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     settings = default_settings(query_timeout_s=args.query_timeout, query_row_limit=args.max_results,
                                 remote_timeout_s=args.query_timeout,
                                 sandbox_workers=args.workers, sandbox_queue=args.queue,
-                                public_url=(args.public_url or url).rstrip("/"),
+                                public_url=(args.public_url or url).rstrip("/"), answer_cache_entries=args.answer_cache,
                                 cors_origins=_origins(args.cors_origin))
     store, source = open_store(settings, args.endpoint, args.graph)
     app = create_app(store, settings)
@@ -400,6 +400,9 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cors-origin", action="append", metavar="ORIGIN",
                        help="an origin whose pages may read the answers (repeatable; default: any, "
                             "as the API is read-only; give '' to allow none)")
+    serve.add_argument("--answer-cache", type=_non_negative, default=limits.answer_cache_entries, metavar="N",
+                       help="catalogued queries' answers kept in memory, so pages and repeats do not re-run them "
+                            f"(default: {limits.answer_cache_entries}; 0 turns the cache off)")
     serve.set_defaults(func=_cmd_serve)
     return parser
 

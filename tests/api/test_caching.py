@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from graph.api import create_app
 from graph.build import load_built_graph
+from graph.cli import make_parser
 from graph.config import Settings
 from graph.queries import QuerySpec
 from graph.store import EmbeddedStore, QueryResult, Term
@@ -171,11 +172,19 @@ def test_errors_carry_no_caching_headers(client: TestClient, path: str, status: 
     assert "etag" not in response.headers and "cache-control" not in response.headers
 
 
-def test_health_is_never_cached(client: TestClient) -> None:
+def test_health_is_never_cached_and_shows_the_answer_cache(client: TestClient) -> None:
+    assert client.get("/queries/council-chairs").status_code == 200
     response = client.get("/health", headers={"if-none-match": "*"})
     assert response.status_code == 200
     assert "etag" not in response.headers
     assert response.headers["cache-control"] == "no-store"
+    cache = response.json()["answer_cache"]
+    assert cache["entries"] >= 1 and 0 < cache["bytes"] <= cache["max_bytes"]
+
+
+def test_kg_serve_can_turn_the_answer_cache_off() -> None:
+    assert make_parser().parse_args(["serve", "--answer-cache", "0"]).answer_cache == 0
+    assert make_parser().parse_args(["serve"]).answer_cache == Settings.answer_cache_entries
 
 
 def test_a_remote_store_gets_no_validators_but_gzip(closed_url: str, settings: Settings) -> None:
