@@ -106,8 +106,9 @@ def accepts_gzip(header: str | None) -> bool:
 def none_match(header: str | None) -> tuple[bool, frozenset[str]]:
     """Parse ``If-None-Match``: whether it is ``*``, and the opaque tags it lists (weak or strong).
 
-    >>> none_match('W/"a", "b-gzip"')
-    (False, frozenset({'a', 'b-gzip'}))
+    >>> star, tags = none_match('W/"a", "b-gzip"')
+    >>> star, sorted(tags), none_match(" * ")[0]
+    (False, ['a', 'b-gzip'], True)
     """
     text = (header or "").strip()
     return text == "*", frozenset(_TAG_RE.findall(text))
