@@ -7,6 +7,8 @@ its ``Accept`` header. The entity tag is a digest of exactly those, so it is kno
 answer is computed: a matching ``If-None-Match`` gets ``304`` without running anything.
 
 - A gzipped body is another representation, so its tag ends in ``-gzip`` (RFC 9110, 8.8.3).
+  Compression is deterministic; a large tagged body (``/export/graph.nq``) is compressed once and
+  kept, up to :data:`PACKED_MAX_BYTES`.
 - ``If-None-Match`` uses the weak comparison (RFC 9110, 13.1.2): ``W/"x"`` matches ``"x"``.
 - Only ``200`` answers carry validators; errors carry no caching headers, ``/health`` says
   ``no-store``, and ``/static`` files keep the validators of :class:`~starlette.staticfiles.StaticFiles`.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode
 
@@ -37,8 +40,10 @@ PASSED_PREFIXES = ("/static/",)
 #: Bodies smaller than this are sent as they are: gzip would save little and cost a round of CPU.
 GZIP_MIN_BYTES = 1024
 GZIP_LEVEL = 6
-#: Bodies from this size are compressed in a worker thread, off the event loop.
+#: Bodies from this size are compressed in a worker thread, off the event loop; with a tag, only once.
 _THREAD_MIN_BYTES = 128 * 1024
+#: The compressed large bodies kept (least recently used dropped first), in bytes.
+PACKED_MAX_BYTES = 16 * 2**20
 _TEXTUAL = ("application/json", "application/xml", "application/javascript", "application/n-quads",
             "application/n-triples", "application/trig", "application/sparql-query")
 _TAG_RE = re.compile(r'(?:W/)?"([^"]*)"')
@@ -143,6 +148,8 @@ class HttpCaching:
         self.seed = seed
         self.cache_control = f"public, max-age={max_age_s}"
         self.gzip_min_bytes = gzip_min_bytes
+        self._packed: OrderedDict[str, bytes] = OrderedDict()
+        self._packed_bytes = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(PASSED_PREFIXES):
@@ -199,10 +206,7 @@ class HttpCaching:
         if textual:
             headers.add_vary_header("Accept-Encoding")
         gzipped = textual and gzip_ok and len(body) >= self.gzip_min_bytes
-        if gzipped:
-            body = await _gzip(body)
-            headers["Content-Encoding"] = "gzip"
-            headers["Content-Length"] = str(len(body))
+        tag = None
         if accept is not None and status == 200:
             assert self.seed is not None
             negotiated = "accept" in {v.strip().lower() for v in headers.get("vary", "").split(",")}
@@ -214,8 +218,29 @@ class HttpCaching:
                 return
         elif scope["path"] in UNCACHED_PATHS and status == 200:
             headers["Cache-Control"] = "no-store"
+        if gzipped:
+            body = await self._gzip(body, tag)
+            headers["Content-Encoding"] = "gzip"
+            headers["Content-Length"] = str(len(body))
         await send({**start, "headers": headers.raw})
         await send({"type": "http.response.body", "body": body})
+
+    async def _gzip(self, body: bytes, tag: str | None) -> bytes:
+        """Compress ``body``; a large one with a tag (always the same bytes) is compressed once and kept."""
+        if tag is None or len(body) < _THREAD_MIN_BYTES:
+            return await _gzip(body)
+        packed = self._packed.get(tag)
+        if packed is not None:
+            self._packed.move_to_end(tag)
+            return packed
+        packed = await _gzip(body)
+        if tag not in self._packed and len(packed) <= PACKED_MAX_BYTES:  # another request may have kept it
+            self._packed[tag] = packed
+            self._packed_bytes += len(packed)
+            while self._packed_bytes > PACKED_MAX_BYTES:
+                _, dropped = self._packed.popitem(last=False)
+                self._packed_bytes -= len(dropped)
+        return packed
 
     @staticmethod
     async def _not_modified(send: Send, fields: Iterable[tuple[str, str]]) -> None:
