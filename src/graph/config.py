@@ -58,7 +58,7 @@ class Settings:
     cache_max_age_s: int = 300
     #: Catalogued queries' whole answers kept in memory (``kg serve --answer-cache``; 0 turns it off) and their byte budget.
     answer_cache_entries: int = 256
-    answer_cache_bytes: int = 64 * 2**20
+    answer_cache_bytes: int = 256 * 2**20
     version: str = field(default_factory=project_version)
 
     @property
