@@ -1,6 +1,8 @@
 """The ``kg`` command line: a thin layer over the library functions.
 
-Exit codes: 0 ok, 1 the data does not conform, 2 usage or input error.
+Exit codes: 0 ok, 1 the data does not conform, 2 usage or input error. Each command imports
+only what it needs (rdflib, networkx, httpx and the web stack are imported by the commands
+that use them), so ``kg --help`` and ``kg query`` start fast.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from graph.build import build_graph, write_graph
 from graph.config import REMOTE_TIMEOUT_S, default_settings, project_version
@@ -17,8 +20,6 @@ from graph.errors import GraphError, QueryError
 from graph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from graph.queries import LANGUAGES, bind_parameters, find_query, load_adhoc, load_catalogue
 from graph.results import serialize_result
-from graph.store.push import DEFAULT_BATCH_SIZE, push_graph
-from graph.store.remote import RemoteStore, union_default_graph_problem
 from graph.store.source import DEFAULT_GRAPH_FILE, open_store
 
 log = logging.getLogger("graph")
@@ -44,7 +45,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     settings = default_settings(query_timeout_s=args.query_timeout, query_row_limit=args.max_results,
                                 remote_timeout_s=args.query_timeout,
                                 sandbox_workers=args.workers, sandbox_queue=args.queue,
-                                public_url=(args.public_url or url).rstrip("/"),
+                                public_url=(args.public_url or url).rstrip("/"), answer_cache_entries=args.answer_cache,
                                 cors_origins=_origins(args.cors_origin))
     store, source = open_store(settings, args.endpoint, args.graph)
     app = create_app(store, settings)
@@ -99,14 +100,18 @@ def _cmd_query(args: argparse.Namespace) -> int:
     sys.stdout.write(serialize_result(result, format_name).decode("utf-8"))
     if result.kind == "select" and not result.rows and spec.when_empty:
         print(f"note: {spec.when_empty}", file=sys.stderr)
-    if args.endpoint and result.kind == "select" and not result.rows and isinstance(store, RemoteStore):
-        problem = union_default_graph_problem(store)
+    if args.endpoint and result.kind == "select" and not result.rows:
+        from graph.store.remote import RemoteStore, union_default_graph_problem
+
+        problem = union_default_graph_problem(store) if isinstance(store, RemoteStore) else None
         if problem:
             print(f"warning: {problem}", file=sys.stderr)
     return EXIT_OK
 
 
 def _cmd_push(args: argparse.Namespace) -> int:
+    from graph.store.push import push_graph
+
     def show(graph: str, sent: int, total: int) -> None:
         print(f"pushed {sent}/{total} triples ({graph})", file=sys.stderr)
 
@@ -151,7 +156,13 @@ def _add_query_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         "push", help="load the built graph into a remote SPARQL 1.1 store, then verify the count",
         description="Replace each named graph of the built graph in a remote store: Graph Store Protocol "
                     "when --graph-store is given or found beside --endpoint, else SPARQL Update in "
-                    "batches. Then count the triples per graph on --endpoint.")
+                    "batches. Then count the triples per graph on --endpoint.", populate=_add_push_arguments)
+    push.set_defaults(func=_cmd_push)
+
+
+def _add_push_arguments(push: argparse.ArgumentParser) -> None:
+    from graph.store.push import DEFAULT_BATCH_SIZE  # httpx: only for this command
+
     push.add_argument("--endpoint", required=True, metavar="URL", help="the store's SPARQL query endpoint")
     push.add_argument("--update-endpoint", metavar="URL", help="the store's SPARQL Update endpoint")
     push.add_argument("--graph-store", metavar="URL", help="the store's Graph Store Protocol endpoint")
@@ -161,7 +172,6 @@ def _add_query_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
                       help=f"triples per request (default: {DEFAULT_BATCH_SIZE})")
     push.add_argument("--timeout", type=float, default=REMOTE_TIMEOUT_S, metavar="S",
                       help=f"seconds to wait for each request (default: {REMOTE_TIMEOUT_S:g})")
-    push.set_defaults(func=_cmd_push)
 
 
 def _cmd_export_network(args: argparse.Namespace) -> int:
@@ -182,19 +192,25 @@ def _cmd_export_network(args: argparse.Namespace) -> int:
 
 
 def _add_export_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from graph.network import FORMATS, list_projections
-
     export = sub.add_parser("export", help="export the graph for other tools (network: Gephi, Cytoscape, …)",
                             description="Export views of the graph for other tools.")
     kinds = export.add_subparsers(dest="kind", required=True, metavar="KIND")
-    projections = list_projections()
-    listing = "; ".join(f"{name}: {spec.summary}" for name, spec in projections.items())
     network = kinds.add_parser(
         "network", help="a network projection as GraphML, GEXF, Cytoscape.js, JSON, CSV, SVG, PNG or HTML",
-        description="Project the graph into a network (node ids are IRIs; labels in --lang) with degree, "
-                    "weighted degree, betweenness, eigenvector centrality and Louvain communities as node "
-                    f"attributes, and write it in one format. Projections: {listing}. Formats: "
-                    f"{', '.join(FORMATS)} (csv is a zip of nodes.csv, edges.csv and graph.csv).")
+        populate=_add_network_arguments)
+    network.set_defaults(func=_cmd_export_network)
+
+
+def _add_network_arguments(network: argparse.ArgumentParser) -> None:
+    from graph.network import FORMATS, list_projections  # networkx: only for this command
+
+    projections = list_projections()
+    listing = "; ".join(f"{name}: {spec.summary}" for name, spec in projections.items())
+    network.description = (
+        "Project the graph into a network (node ids are IRIs; labels in --lang) with degree, "
+        "weighted degree, betweenness, eigenvector centrality and Louvain communities as node "
+        f"attributes, and write it in one format. Projections: {listing}. Formats: "
+        f"{', '.join(FORMATS)} (csv is a zip of nodes.csv, edges.csv and graph.csv).")
     network.add_argument("--projection", required=True, choices=list(projections), metavar="NAME",
                          help=f"one of: {', '.join(projections)}")
     network.add_argument("--format", required=True, choices=list(FORMATS), metavar="FORMAT",
@@ -207,7 +223,6 @@ def _add_export_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
                               "else the sources built in memory)")
     network.add_argument("--summary", type=int, nargs="?", const=10, default=0, metavar="N",
                          help="also print the summary table (top N nodes, default 10) to stderr")
-    network.set_defaults(func=_cmd_export_network)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -244,22 +259,12 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _add_quality_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from graph.validate import REPORT_FORMATS, SEVERITIES
-
     validate = sub.add_parser(
         "validate", help="check the graph against the SHACL shapes; report what is missing, and where",
         description="Validate the shipped graph (no FILES), or the given data files or built graph "
                     "together with the ontology, against shapes/*.shapes.ttl. Results are grouped by "
                     "focus node; each says what to add and where. Exit 0 conforms (warnings and infos "
-                    "allowed), 1 violations, 2 bad input.")
-    validate.add_argument("files", nargs="*", type=Path, metavar="FILE",
-                          help="data files (.ttl) or a built graph (.nq, .trig); default: the shipped sources")
-    validate.add_argument("--format", choices=REPORT_FORMATS, default="text",
-                          help="text (default), json, or turtle (the SHACL validation report graph)")
-    validate.add_argument("--severity", choices=[s.lower() for s in SEVERITIES], default="info",
-                          help="show results of this severity and worse: violation, warning or info (default: "
-                               "all); the counts and the exit code stay those of the whole report; turtle is "
-                               "always the whole report")
+                    "allowed), 1 violations, 2 bad input.", populate=_add_validate_arguments)
     validate.set_defaults(func=_cmd_validate)
 
     coverage = sub.add_parser(
@@ -287,6 +292,19 @@ def _add_quality_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     summary.set_defaults(func=_cmd_summary)
 
 
+def _add_validate_arguments(validate: argparse.ArgumentParser) -> None:
+    from graph.validate import REPORT_FORMATS, SEVERITIES  # rdflib: only for this command
+
+    validate.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                          help="data files (.ttl) or a built graph (.nq, .trig); default: the shipped sources")
+    validate.add_argument("--format", choices=REPORT_FORMATS, default="text",
+                          help="text (default), json, or turtle (the SHACL validation report graph)")
+    validate.add_argument("--severity", choices=[s.lower() for s in SEVERITIES], default="info",
+                          help="show results of this severity and worse: violation, warning or info (default: "
+                               "all); the counts and the exit code stay those of the whole report; turtle is "
+                               "always the whole report")
+
+
 # --- kg diff ------------------------------------------------------------------------------------
 
 
@@ -310,14 +328,18 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _add_diff_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from graph.diff_render import DIFF_FORMATS
-
     diff = sub.add_parser(
         "diff", help="what was added, removed and changed per class between two builds or git revisions",
         description="Compare two built graphs (graph.nq or graph.trig, or a folder holding graph.nq) or two "
                     "git revisions of the sources (each exported to a temporary folder and built), and list "
                     "per class the entities added, removed and changed, with counts and examples, plus the "
-                    "named graphs that changed and triples that moved between them.")
+                    "named graphs that changed and triples that moved between them.", populate=_add_diff_arguments)
+    diff.set_defaults(func=_cmd_diff)
+
+
+def _add_diff_arguments(diff: argparse.ArgumentParser) -> None:
+    from graph.diff_render import DIFF_FORMATS  # the diff machinery (git, urllib): only for this command
+
     diff.add_argument("old", metavar="OLD", help="a built graph file, or a git revision (HEAD~3, a commit hash)")
     diff.add_argument("new", metavar="NEW", help="a built graph file, or a git revision (HEAD, main)")
     diff.add_argument("--format", choices=DIFF_FORMATS, default="text",
@@ -327,7 +349,6 @@ def _add_diff_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     diff.add_argument("--lang", choices=LANGUAGES, default="sv", help="label language (default: sv)")
     diff.add_argument("--repo", type=Path, metavar="DIR", help="the git checkout for revisions (default: here)")
     diff.add_argument("-o", "--out", type=Path, metavar="FILE", help="write to FILE instead of stdout")
-    diff.set_defaults(func=_cmd_diff)
 
 
 def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
@@ -358,9 +379,26 @@ def _non_negative(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose subcommands may add their arguments when used (``populate``), so that
+    ``kg --help`` and the other commands do not import what those arguments need (rdflib, networkx …)."""
+
+    def __init__(self, *args: Any, populate: Callable[[argparse.ArgumentParser], None] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._populate = populate
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: Any = None) -> tuple[Any, list[str]]:
+        if self._populate is not None:
+            populate, self._populate = self._populate, None
+            populate(self)
+        return super().parse_known_args(args, namespace)
+
+
 def make_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``kg`` with every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="kg",
         description="Build, validate, query and serve the knowledge graph of where the Environmental "
                     "Objectives Council's agencies touch public procurement.",
@@ -411,6 +449,9 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cors-origin", action="append", metavar="ORIGIN",
                        help="an origin whose pages may read the answers (repeatable; default: any, "
                             "as the API is read-only; give '' to allow none)")
+    serve.add_argument("--answer-cache", type=_non_negative, default=limits.answer_cache_entries, metavar="N",
+                       help="catalogued queries' answers kept in memory, so pages and repeats do not re-run them "
+                            f"(default: {limits.answer_cache_entries}; 0 turns the cache off)")
     serve.set_defaults(func=_cmd_serve)
     return parser
 

@@ -56,6 +56,11 @@ class Settings:
     public_url: str = "http://localhost:8000"
     #: Origins whose pages may read the API's answers (CORS); ``("*",)`` for any, ``()`` for none.
     cors_origins: tuple[str, ...] = ("*",)
+    #: How long clients and shared caches may reuse an answer without asking (``Cache-Control: max-age``).
+    cache_max_age_s: int = 300
+    #: Catalogued queries' whole answers kept in memory (``kg serve --answer-cache``; 0 turns it off) and their byte budget.
+    answer_cache_entries: int = 256
+    answer_cache_bytes: int = 256 * 2**20
     version: str = field(default_factory=project_version)
 
     @property

@@ -20,7 +20,6 @@ import io
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
@@ -32,8 +31,12 @@ from graph.store import QueryResult, Term
 
 _XSD_STRING = PREFIXES["xsd"] + "string"
 _SRX_NS = "http://www.w3.org/2005/sparql-results#"
-# Character references survive XML's line-end normalisation and parsers that trim text.
+# Character references survive XML's line-end normalisation and parsers that trim text. (Not
+# xml.sax.saxutils: it imports urllib.request, http.client and ssl, a third of `kg query`'s start.)
 _XML_WHITESPACE = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+_XML_MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **_XML_WHITESPACE})
+_XML_ATTRIBUTE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", **_XML_WHITESPACE})
 TABLE_MAX_WIDTH = 60
 
 
@@ -135,25 +138,30 @@ def _write_json(result: QueryResult) -> str:
         bindings = [{var: _json_term(term) for var, term in zip(result.variables, row, strict=True)
                      if term is not None} for row in result.rows]
         doc = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
-    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    # Compact separators keep json's C encoder (``indent`` falls back to the pure-Python one).
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _xml_term(term: Term) -> str:
     if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
+        return f"<uri>{term.value.translate(_XML_MARKUP)}</uri>"
     if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
+        return f"<bnode>{term.value.translate(_XML_MARKUP)}</bnode>"
     if term.language:
-        attr = f" xml:lang={quoteattr(term.language)}"
+        attr = f" xml:lang={_xml_attribute(term.language)}"
     elif term.datatype.value != _XSD_STRING:
-        attr = f" datatype={quoteattr(term.datatype.value)}"
+        attr = f" datatype={_xml_attribute(term.datatype.value)}"
     else:
         attr = ""
     return f"<literal{attr}>{_xml_text(term.value)}</literal>"
 
 
+def _xml_attribute(value: str) -> str:
+    return '"' + value.translate(_XML_ATTRIBUTE) + '"'
+
+
 def _xml_text(value: str) -> str:
-    text = escape(value, _XML_WHITESPACE)
+    text = value.translate(_XML_TEXT)
     core = text.strip(" ")
     if not core:
         return "&#32;" * len(text)
@@ -166,10 +174,10 @@ def _write_xml(result: QueryResult) -> str:
     if result.kind == "ask":
         out += ["<head/>", f"<boolean>{'true' if result.boolean else 'false'}</boolean>"]
     else:
-        out.append("<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in result.variables) + "</head>")
+        out.append("<head>" + "".join(f"<variable name={_xml_attribute(v)}/>" for v in result.variables) + "</head>")
         out.append("<results>")
         for row in result.rows:
-            cells = "".join(f"<binding name={quoteattr(var)}>{_xml_term(term)}</binding>"
+            cells = "".join(f"<binding name={_xml_attribute(var)}>{_xml_term(term)}</binding>"
                             for var, term in zip(result.variables, row, strict=True) if term is not None)
             out.append(f"<result>{cells}</result>")
         out.append("</results>")

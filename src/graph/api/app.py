@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 
+from graph.api.answers import AnswerCache
+from graph.api.caching import HttpCaching, dataset_digest, validator_seed
 from graph.api.context import ApiContext
 from graph.api.errors import install_error_handlers
 from graph.api.http import ProtocolMiddleware
@@ -52,8 +54,11 @@ def create_app(store: GraphStore, settings: Settings, *, queries: Mapping[str, Q
     if owned:
         sandbox = WorkerPool(store.store, size=settings.sandbox_workers,  # type: ignore[attr-defined]
                              queue_limit=settings.sandbox_queue)
+    digest = dataset_digest(store)  # None for a remote store: its graph may change, so nothing is cached
+    answers = (AnswerCache(max_entries=settings.answer_cache_entries, max_bytes=settings.answer_cache_bytes)
+               if digest is not None and settings.answer_cache_entries > 0 else None)
     ctx = ApiContext(store, settings, queries if queries is not None else load_catalogue(settings.queries_dir),
-                     workers=workers, sandbox=sandbox)
+                     workers=workers, sandbox=sandbox, answers=answers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,12 +73,13 @@ def create_app(store: GraphStore, settings: Settings, *, queries: Mapping[str, Q
                   docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.kg = ctx
     install_error_handlers(app)
+    app.add_middleware(HttpCaching, seed=validator_seed(digest, settings), max_age_s=settings.cache_max_age_s)
     app.add_middleware(ProtocolMiddleware)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
                            allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
                            allow_headers=["Accept", "Content-Type", "If-None-Match"],
-                           expose_headers=["Link", "Retry-After"], max_age=600)
+                           expose_headers=["Link", "Retry-After", "ETag"], max_age=600)
     app.include_router(sparql.router)
     app.include_router(catalogue.router)
     catalogue.add_query_operations(app, ctx)

@@ -13,6 +13,7 @@ from typing import TypeVar
 import pyoxigraph as ox
 from fastapi import Request
 
+from graph.api.answers import AnswerCache
 from graph.config import Settings
 from graph.errors import GraphError, QueryLimitExceeded
 from graph.queries import QuerySpec
@@ -43,6 +44,8 @@ class ApiContext:
     catalogue: Mapping[str, QuerySpec]
     workers: int = 8
     sandbox: WorkerPool | None = None
+    #: Whole answers of catalogued queries (``None``: not cached, as for a remote store).
+    answers: AnswerCache | None = None
     cache: dict[str, object] = field(default_factory=dict)
     _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
 

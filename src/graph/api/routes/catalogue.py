@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from graph.api import render
+from graph.api.answers import answer_key
 from graph.api.context import ApiContext, get_context
 from graph.api.errors import ApiError, ErrorBody
 from graph.errors import QueryError
@@ -142,11 +143,19 @@ async def run_catalogued(ctx: ApiContext, spec: QuerySpec, raw: dict[str, str], 
         bindings = bind_parameters(spec, raw, lang)
     except QueryError as exc:
         raise ApiError(422, str(exc), parameter=exc.parameter) from None
-    # A catalogued query is paged here, so its whole answer may pass the row limit that
-    # guards ad-hoc SPARQL; the time limit still applies.
-    result = await ctx.query(spec.text, bindings, row_limit=None)
-    rows = stable_rows(result, _has_order_by(spec.text))
-    page = QueryResult(result.kind, result.variables, rows[offset:offset + limit], result.boolean, result.triples)
+
+    async def whole_answer() -> QueryResult:
+        # A catalogued query is paged here, so its whole answer may pass the row limit that
+        # guards ad-hoc SPARQL; the time limit still applies.
+        result = await ctx.query(spec.text, bindings, row_limit=None)
+        return QueryResult(result.kind, result.variables, stable_rows(result, _has_order_by(spec.text)),
+                           result.boolean, result.triples)
+
+    # Pages are slices of the whole answer, computed once while it stays in the cache.
+    answer = await (whole_answer() if ctx.answers is None else ctx.answers.get(answer_key(spec.name, bindings),
+                                                                                 whole_answer))
+    rows = answer.rows
+    page = QueryResult(answer.kind, answer.variables, rows[offset:offset + limit], answer.boolean, answer.triples)
     return page, len(rows)
 
 

@@ -1,0 +1,269 @@
+"""HTTP caching for an immutable graph: strong ``ETag``, ``Cache-Control``, ``304`` and gzip.
+
+The served graph does not change while the app runs, so the answer to a ``GET`` depends only
+on the graph, the settings that shape answers, and the request's meaning: its path, its query
+string (parameters in canonical order) and, where the answer is negotiated (``Vary: Accept``),
+its ``Accept`` header. The entity tag is a digest of exactly those, so it is known before the
+answer is computed: a matching ``If-None-Match`` gets ``304`` without running anything.
+
+- A gzipped body is another representation, so its tag ends in ``-gzip`` (RFC 9110, 8.8.3).
+  Compression is deterministic; a large tagged body (``/export/graph.nq``) is compressed once and
+  kept, up to :data:`PACKED_MAX_BYTES`.
+- ``If-None-Match`` uses the weak comparison (RFC 9110, 13.1.2): ``W/"x"`` matches ``"x"``.
+- Only ``200`` answers carry validators; errors carry no caching headers, ``/health`` says
+  ``no-store``, and ``/static`` files keep the validators of :class:`~starlette.staticfiles.StaticFiles`.
+- A store whose content has no cheap digest (a remote endpoint, which may change under us) gets
+  no validators at all; its answers are still compressed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from collections import OrderedDict
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode
+
+import anyio.to_thread
+import pyoxigraph as ox
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from graph.config import Settings
+from graph.store import EmbeddedStore, GraphStore
+
+#: Paths whose answers change while the graph does not (liveness, worker counts).
+UNCACHED_PATHS = frozenset({"/health"})
+#: Mounted files: StaticFiles gives them validators of their own, and they are passed through untouched.
+PASSED_PREFIXES = ("/static/",)
+#: Bodies smaller than this are sent as they are: gzip would save little and cost a round of CPU.
+GZIP_MIN_BYTES = 1024
+GZIP_LEVEL = 6
+#: Bodies from this size are compressed in a worker thread, off the event loop; with a tag, only once.
+_THREAD_MIN_BYTES = 128 * 1024
+#: The compressed large bodies kept (least recently used dropped first), in bytes.
+PACKED_MAX_BYTES = 16 * 2**20
+_TEXTUAL = ("application/json", "application/xml", "application/javascript", "application/n-quads",
+            "application/n-triples", "application/trig", "application/sparql-query")
+_TAG_RE = re.compile(r'(?:W/)?"([^"]*)"')
+
+
+def dataset_digest(store: GraphStore) -> str | None:
+    """Return a SHA-256 of the store's quads (its N-Quads lines, sorted), or ``None`` for a remote store.
+
+    Computed once when the app starts (about 20 ms for the shipped graph's 4,344 quads). Blank
+    node labels are the store's own, so a graph with blank nodes gets another digest each time
+    it is loaded: that costs cache hits, never a wrong answer. The shipped graph has none.
+
+    >>> s, p = ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p")
+    >>> one, two = ox.Store(), ox.Store()
+    >>> one.extend([ox.Quad(s, p, ox.Literal("a")), ox.Quad(s, p, ox.Literal("b"))])
+    >>> two.extend([ox.Quad(s, p, ox.Literal("b")), ox.Quad(s, p, ox.Literal("a"))])
+    >>> dataset_digest(EmbeddedStore(one)) == dataset_digest(EmbeddedStore(two))
+    True
+    """
+    if not isinstance(store, EmbeddedStore):
+        return None
+    dump = store.store.dump(format=ox.RdfFormat.N_QUADS)
+    assert dump is not None, "dump returns the bytes when given no output"
+    lines = dump.split(b"\n")
+    lines.sort()
+    return hashlib.sha256(b"\n".join(lines)).hexdigest()
+
+
+def validator_seed(digest: str | None, settings: Settings) -> str | None:
+    """Return what every entity tag of this app starts from: the graph's digest and the settings
+    that shape answers (version, public address, result cap), or ``None`` without a digest."""
+    if digest is None:
+        return None
+    shaping = f"{digest}\n{settings.version}\n{settings.public_url}\n{settings.query_row_limit}"
+    return hashlib.sha256(shaping.encode()).hexdigest()
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """Return whether an ``Accept-Encoding`` header accepts gzip (q-values honoured).
+
+    >>> accepts_gzip("gzip, deflate"), accepts_gzip("gzip;q=0, *"), accepts_gzip("*;q=0.5"), accepts_gzip(None)
+    (True, False, True, False)
+    """
+    gzip: float | None = None
+    anything: float | None = None
+    for part in (header or "").split(","):
+        name, *params = part.split(";")
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        coding = name.strip().lower()
+        if coding in ("gzip", "x-gzip"):
+            gzip = q
+        elif coding == "*":
+            anything = q
+    chosen = gzip if gzip is not None else anything
+    return chosen is not None and chosen > 0
+
+
+def none_match(header: str | None) -> tuple[bool, frozenset[str]]:
+    """Parse ``If-None-Match``: whether it is ``*``, and the opaque tags it lists (weak or strong).
+
+    >>> star, tags = none_match('W/"a", "b-gzip"')
+    >>> star, sorted(tags), none_match(" * ")[0]
+    (False, ['a', 'b-gzip'], True)
+    """
+    text = (header or "").strip()
+    return text == "*", frozenset(_TAG_RE.findall(text))
+
+
+def compressible(content_type: str) -> bool:
+    """Return whether a body of ``content_type`` is text that gzip shrinks (not PNG, zip …)."""
+    media = content_type.partition(";")[0].strip().lower()
+    return media.startswith("text/") or media.endswith(("+json", "+xml")) or media in _TEXTUAL
+
+
+def request_tag(seed: str, scope: Scope, accept: str | None) -> str:
+    """Return the entity tag (without quotes or suffix) of a request's answer.
+
+    ``accept`` is the request's ``Accept`` header for negotiated answers, ``None`` otherwise.
+    """
+    query = sorted(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+    meaning = "\0".join([seed, scope["path"], urlencode(query),
+                         "" if accept is None else " ".join(accept.lower().split())])
+    return hashlib.sha256(meaning.encode()).hexdigest()[:32]
+
+
+class HttpCaching:
+    """ASGI middleware: validators, ``Cache-Control`` and ``304`` for ``GET``; gzip for every answer.
+
+    Sits inside :class:`graph.api.http.ProtocolMiddleware`, which answers ``HEAD`` as a ``GET``.
+    """
+
+    def __init__(self, app: ASGIApp, *, seed: str | None, max_age_s: int,
+                 gzip_min_bytes: int = GZIP_MIN_BYTES) -> None:
+        self.app = app
+        self.seed = seed
+        self.cache_control = f"public, max-age={max_age_s}"
+        self.gzip_min_bytes = gzip_min_bytes
+        self._packed: OrderedDict[str, bytes] = OrderedDict()
+        self._packed_bytes = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(PASSED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        gzip_ok = accepts_gzip(headers.get("accept-encoding"))
+        accept = headers.get("accept", "")
+        any_tag, tags = none_match(headers.get("if-none-match"))
+        cacheable = self.seed is not None and scope["method"] == "GET" and scope["path"] not in UNCACHED_PATHS
+        if cacheable and tags and await self._answer_early(scope, send, accept, tags, gzip_ok):
+            return
+
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def buffered(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    await self._finish(scope, send, start, b"".join(chunks), gzip_ok=gzip_ok,
+                                       accept=accept if cacheable else None, any_tag=any_tag, tags=tags)
+            else:
+                await send(message)
+
+        await self.app(scope, receive, buffered)
+
+    async def _answer_early(self, scope: Scope, send: Send, accept: str, tags: frozenset[str],
+                            gzip_ok: bool) -> bool:
+        """Answer ``304`` before the route runs when the client's tag is certainly the current one.
+
+        The same request meaning always gives the same body, so a client holding the ``-gzip``
+        tag and accepting gzip would get that body again; one holding the plain tag while
+        accepting gzip may hold a small body or an older identity copy: the route decides.
+        """
+        assert self.seed is not None
+        for negotiated in (True, False):
+            tag = request_tag(self.seed, scope, accept if negotiated else None)
+            current = f"{tag}-gzip" if gzip_ok else tag
+            if current in tags:
+                vary = ["Accept", "Accept-Encoding"] if negotiated else ["Accept-Encoding"]
+                await self._not_modified(send, [("etag", f'"{current}"'), ("cache-control", self.cache_control),
+                                                ("vary", ", ".join(vary))])
+                return True
+        return False
+
+    async def _finish(self, scope: Scope, send: Send, start: Message, body: bytes, *, gzip_ok: bool,
+                      accept: str | None, any_tag: bool, tags: frozenset[str]) -> None:
+        headers = MutableHeaders(raw=list(start.get("headers", [])))
+        status = int(start["status"])
+        textual = compressible(headers.get("content-type", "")) and "content-encoding" not in headers
+        if textual:
+            headers.add_vary_header("Accept-Encoding")
+        gzipped = textual and gzip_ok and len(body) >= self.gzip_min_bytes
+        tag = None
+        if accept is not None and status == 200:
+            assert self.seed is not None
+            negotiated = "accept" in {v.strip().lower() for v in headers.get("vary", "").split(",")}
+            tag = request_tag(self.seed, scope, accept if negotiated else None) + ("-gzip" if gzipped else "")
+            headers["ETag"] = f'"{tag}"'
+            headers["Cache-Control"] = self.cache_control
+            if any_tag or tag in tags:
+                await self._not_modified(send, _cache_fields(headers.raw))
+                return
+        elif scope["path"] in UNCACHED_PATHS and status == 200:
+            headers["Cache-Control"] = "no-store"
+        if gzipped:
+            body = await self._gzip(body, tag)
+            headers["Content-Encoding"] = "gzip"
+            headers["Content-Length"] = str(len(body))
+        await send({**start, "headers": headers.raw})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _gzip(self, body: bytes, tag: str | None) -> bytes:
+        """Compress ``body``; a large one with a tag (always the same bytes) is compressed once and kept."""
+        if tag is None or len(body) < _THREAD_MIN_BYTES:
+            return await _gzip(body)
+        packed = self._packed.get(tag)
+        if packed is not None:
+            self._packed.move_to_end(tag)
+            return packed
+        packed = await _gzip(body)
+        if tag not in self._packed and len(packed) <= PACKED_MAX_BYTES:  # another request may have kept it
+            self._packed[tag] = packed
+            self._packed_bytes += len(packed)
+            while self._packed_bytes > PACKED_MAX_BYTES:
+                _, dropped = self._packed.popitem(last=False)
+                self._packed_bytes -= len(dropped)
+        return packed
+
+    @staticmethod
+    async def _not_modified(send: Send, fields: Iterable[tuple[str, str]]) -> None:
+        await send({"type": "http.response.start", "status": 304,
+                    "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in fields]})
+        await send({"type": "http.response.body", "body": b""})
+
+
+#: What a 304 repeats of the 200 it stands for (RFC 9110, 15.4.5).
+_NOT_MODIFIED_FIELDS = frozenset({b"etag", b"cache-control", b"vary", b"content-location", b"expires", b"date"})
+
+
+def _cache_fields(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw if k.lower() in _NOT_MODIFIED_FIELDS]
+
+
+async def _gzip(body: bytes) -> bytes:
+    """Compress ``body`` deterministically (no timestamp), off the event loop when it is large."""
+    if len(body) < _THREAD_MIN_BYTES:
+        return _compress(body)
+    return await anyio.to_thread.run_sync(_compress, body)
+
+
+def _compress(body: bytes) -> bytes:
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # gzip framing, mtime 0
+    return compressor.compress(body) + compressor.flush()
