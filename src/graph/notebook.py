@@ -32,11 +32,12 @@ from graph.queries import LANGUAGES, QuerySpec, find_query, load_catalogue, run_
 from graph.results import serialize_result
 from graph.store import GraphStore, QueryResult, Term
 from graph.store.source import dataset_of, open_store
-from graph.validate import ValidationReport, validate_store
 
 if TYPE_CHECKING:
     import networkx as nx
     import pandas as pd
+
+    from graph.validate import ValidationReport  # rdflib and pySHACL load only when validating
 
 #: A cell of :class:`Rows`: IRIs and strings as ``str``, typed literals as Python values, unbound as ``None``.
 Value = str | int | float | bool | dt.date | dt.datetime | None
@@ -242,6 +243,8 @@ class Graph:
             >>> report.conforms, report.count("Violation")
             (True, 0)
         """
+        from graph.validate import validate_store
+
         return validate_store(dataset_of(self.store), self.settings)
 
     def coverage(self, *, lang: str = LANGUAGES[0]) -> Coverage:
