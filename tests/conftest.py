@@ -12,7 +12,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 import graph.api.views
-import graph.notebook
 import graph.summary
 import graph.validate
 from graph.api import create_app
