@@ -106,9 +106,7 @@ class ApiContext:
         limit = self.settings.query_row_limit if row_limit is True else row_limit
         kwargs: dict[str, object] = {k: v for k, v in dataset.items() if v}
         if adhoc and self.sandbox is not None:
-            job = QueryJob(sparql, dict(bindings or {}), row_limit=limit, timeout_s=self.settings.query_timeout_s,
-                           base_iri=self.settings.query_base_iri, **kwargs)  # type: ignore[arg-type]
-            answer = await self.sandbox.run(job, self.settings.query_timeout_s)
+            answer = await self._in_sandbox(sparql, bindings, limit, dataset)
             assert isinstance(answer, QueryResult)
             return answer
         query = functools.partial(self.store.query, base_iri=self.settings.query_base_iri if adhoc else None,
@@ -122,17 +120,24 @@ class ApiContext:
         Raises:
             ResultNotAcceptable: no acceptable format for this result (406).
         """
-        kwargs: dict[str, object] = {k: v for k, v in dataset.items() if v}
         if self.sandbox is not None:
-            job = QueryJob(sparql, row_limit=self.settings.query_row_limit, timeout_s=self.settings.query_timeout_s,
-                           base_iri=self.settings.query_base_iri, accept=accept, serialize=True,
-                           **kwargs)  # type: ignore[arg-type]
-            written = await self.sandbox.run(job, self.settings.query_timeout_s)
+            written = await self._in_sandbox(sparql, None, self.settings.query_row_limit, dataset,
+                                             accept=accept, serialize=True)
             assert isinstance(written, Serialized)
             return written
         result = await self.query(sparql, None, adhoc=True, default_graph=dataset.get("default_graph", []),
                                   named_graphs=dataset.get("named_graphs", []))
         return await self.run(serialize_for, result, accept)
+
+    async def _in_sandbox(self, sparql: str, bindings: Mapping[str, Term] | None, row_limit: int | None,
+                          dataset: Mapping[str, list[ox.NamedNode]], *, accept: str | None = None,
+                          serialize: bool = False) -> QueryResult | Serialized:
+        """Answer ad-hoc ``sparql`` in a sandbox worker under the time limit, relative IRIs against the endpoint."""
+        assert self.sandbox is not None
+        job = QueryJob(sparql, dict(bindings or {}), row_limit=row_limit, timeout_s=self.settings.query_timeout_s,
+                       base_iri=self.settings.query_base_iri, default_graph=dataset.get("default_graph") or None,
+                       named_graphs=dataset.get("named_graphs") or None, accept=accept, serialize=serialize)
+        return await self.sandbox.run(job, self.settings.query_timeout_s)
 
     async def start(self) -> None:
         """Start the sandbox's workers, so the first ad-hoc query does not wait for them."""
