@@ -45,23 +45,26 @@ def answer(settings: Settings, name: str, params: dict[str, str], lang: str, col
 # --------------------------------------------------------------------------- framework-areas
 
 AREA_COLUMNS = ["group", "groupLabel", "area", "areaLabel", "category", "categoryLabel", "agreement", "agreementLabel",
-                "start", "end", "maxExtensionEnd", "reference", "areaRequirements", "agreementRequirements", "confidence"]
+                "start", "end", "maxExtensionEnd", "reference", "areaRequirements", "agreementRequirements",
+                "areaCallOffParameters", "agreementCallOffParameters", "confidence"]
 
 AREAS_EN = [
     # "Kontor (test)" sorts before "Travel (test)"; within a group by area label, then start.
     ("qt-group-office", "Kontor (test)", "qt-area-consumables", "Förbrukningsvaror (test)", None, None, None, None,
-     None, None, None, None, "0", None, "confidence-sure"),
+     None, None, None, None, "0", None, None, None, "confidence-sure"),
     ("qt-group-office", "Kontor (test)", "qt-area-paper", "Kontorspapper (test)",
      None, None, "qt-agreement-paper", "Kontorspapper A (test)",
-     None, "2027-01-30", None, None, "0", "0", "confidence-unsure"),
+     None, "2027-01-30", None, None, "0", "0", None, None, "confidence-unsure"),
     ("qt-group-travel", "Travel (test)", "qt-area-flights", "Flygresor (test)", "qt-category-meetings",
      "Rese- och mötestjänster (test)", "qt-agreement-agency", "Travel agency services (test)", "2016-08",
-     None, None, None, "0", "0", "confidence-likely"),
+     None, None, None, "1", "0", "LCC (test)", None, "confidence-likely"),
+    # Two call-off parameters of the agreement, sorted by name: the English one where given, else the Swedish.
     ("qt-group-travel", "Travel (test)", "qt-area-flights", "Flygresor (test)", "qt-category-meetings", "Rese- och mötestjänster (test)",
-     "qt-agreement-domestic", "Flygresor inrikes (test)", "2021-05-01", "2023-04-30", "2023-04-30", "23.3-0001-2020", "0", "2",
-     "confidence-sure"),
+     "qt-agreement-domestic", "Flygresor inrikes (test)", "2021-05-01", "2023-04-30", "2023-04-30", "23.3-0001-2020", "1", "2",
+     "LCC (test)", "CO2 emissions (test) | Miljö (test)", "confidence-sure"),
+    # A vehicle rule is a requirement but no call-off parameter.
     ("qt-group-travel", "Travel (test)", "qt-area-taxi", "Taxi (test)", None, None, None, None,
-     None, None, None, None, "1", None, "confidence-likely"),
+     None, None, None, None, "1", None, None, None, "confidence-likely"),
 ]
 
 
@@ -73,7 +76,8 @@ def test_framework_areas_labels_follow_the_language(settings: Settings) -> None:
     rows = answer(settings, "framework-areas", {}, "sv", AREA_COLUMNS)
     assert {r[1] for r in rows} == {"Kontor (test)", "Resor och boende (test)"}
     assert "Resebyråtjänster (test)" in {r[7] for r in rows}
-    swedish = {"Travel (test)": "Resor och boende (test)", "Travel agency services (test)": "Resebyråtjänster (test)"}
+    swedish = {"Travel (test)": "Resor och boende (test)", "Travel agency services (test)": "Resebyråtjänster (test)",
+               "CO2 emissions (test) | Miljö (test)": "Miljö (test) | Utsläpp (test)"}
     assert sorted(rows) == sorted(tuple(swedish.get(v, v) if v else v for v in row) for row in AREAS_EN)
 
 
@@ -130,3 +134,11 @@ def test_agency_commissions_agency_parameter_keeps_both_roles(settings: Settings
     rows = answer(settings, "agency-commissions", {"agency": "kgid:qt-agency-building"}, "en", COMMISSION_COLUMNS)
     assert sorted((r[0], r[8], r[9]) for r in rows) == [
         ("qt-commission-adaptation", "named", "0"), ("qt-commission-climate", "commissioned", "2")]
+
+
+def test_personbilar_names_co2_and_lcc_as_call_off_parameters(store: EmbeddedStore, settings: Settings) -> None:
+    # framework-agreements.md, Personbilar: call-off parameters "Utsläppsnivåer för koldioxid" and "LCC-kostnad".
+    rows = run_query(store, spec(settings, "framework-areas"), {}, "sv").records()
+    (personbilar,) = [r for r in rows if r["agreement"] is not None and r["agreement"].value == KGID + "agreement-personbilar"]
+    assert personbilar["agreementCallOffParameters"].value == "LCC-kostnad | Utsläppsnivåer för koldioxid"
+

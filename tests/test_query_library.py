@@ -36,6 +36,7 @@ PROV = Namespace("http://www.w3.org/ns/prov#")
 DCT = Namespace("http://purl.org/dc/terms/")
 XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
 XSD_DATE = URIRef("http://www.w3.org/2001/XMLSchema#date")
+XSD_DECIMAL = URIRef("http://www.w3.org/2001/XMLSchema#decimal")
 
 INJECTION = 'x" } ; DROP ALL #'
 
@@ -205,6 +206,34 @@ def test_trafikverket_leads_staten_gar_fore(store: EmbeddedStore, catalogue: dic
     assert areas[KGID["programme-staten-gar-fore"]]["leadAgency"] == KGID["agency-trafikverket"]
     # Seed report "Utfall": the 2019 measure is followed up in Staten går före, and only there.
     assert {a for a, r in areas.items() if r["followsUpMeasure"] == Literal(True)} == {KGID["programme-staten-gar-fore"]}
+
+
+def test_upphandlingsmyndigheten_reported_start_is_a_column_with_its_source(
+        store: EmbeddedStore, catalogue: dict[str, QuerySpec]) -> None:
+    # Seed report "Bakgrund": "innan Upphandlingsmyndigheten blev en del av Miljömålsrådet den 1 oktober 2018";
+    # domain-facts.md §1.3: the government decision of 7 June 2018.
+    rows = records(store, catalogue["council-members"], {"date": "2019-06-01"})
+    uhm = next(r for r in rows if r["agency"] == KGID["agency-upphandlingsmyndigheten"])
+    assert uhm["start"] == Literal("2018-06-07", datatype=XSD_DATE)
+    assert uhm["reportedStart"] == Literal("2018-10-01", datatype=XSD_DATE)
+    assert uhm["reportedStartSource"] == KGID["source-report"]
+    assert str(KGID["source-report"]) in str(uhm["sources"]).split(" ")
+    assert all(r["reportedStart"] is None for r in rows if r is not uhm)
+
+
+def test_touchpoint_details_name_the_area_the_networks_and_the_threshold(
+        store: EmbeddedStore, catalogue: dict[str, QuerySpec]) -> None:
+    rows = records(store, catalogue["touchpoint-details"])
+    # domain-facts.md §1.4: Trafikverket leads "Staten går före".
+    lead = KGID["touchpoint-trafikverket--programme-area-lead--programme-staten-gar-fore"]
+    assert {r["programmeArea"] for r in rows if r["touchpoint"] == lead} == {KGID["programme-staten-gar-fore"]}
+    # domain-facts.md, Energimyndigheten: "BeLok …, BeBo …, HyLok …, BeLivs …, BeSmå" (iea.org).
+    groups = KGID["touchpoint-energimyndigheten--buyer-network--bestallargrupper"]
+    assert {str(r["networkLabel"]) for r in rows if r["touchpoint"] == groups} == {"BeLok", "BeBo", "HyLok", "BeLivs", "BeSmå"}
+    # domain-facts.md, Trafikverket "Klimatkrav": "investment projects > 50 MSEK".
+    climate = KGID["touchpoint-trafikverket--own-procurement-requirements--klimatkrav"]
+    (row,) = [r for r in rows if r["touchpoint"] == climate]
+    assert (row["threshold"], row["thresholdUnit"]) == (Literal("50", datatype=XSD_DECIMAL), KGID["unit-million-sek"])
 
 
 def test_objectives_without_lever(store: EmbeddedStore, catalogue: dict[str, QuerySpec]) -> None:
