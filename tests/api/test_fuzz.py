@@ -7,6 +7,7 @@ examples per operation.
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
@@ -16,6 +17,7 @@ from graph.build import build_graph
 from graph.config import default_settings
 from graph.store import EmbeddedStore
 from graph.store.sandbox import WorkerPool
+from graph.validate import ValidationReport
 
 
 def _app() -> tuple[FastAPI, WorkerPool]:
@@ -41,6 +43,15 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
 
 def teardown_module() -> None:
     SANDBOX.close()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def report_ready(shipped_report: ValidationReport) -> None:
+    """Have the shipped graph's SHACL report computed before any call (see conftest).
+
+    ``/validate`` answers from it; computing it inside a call could pass schemathesis's
+    10-second read timeout on a busy machine, whichever test happened to come first.
+    """
 
 
 @schema.parametrize()
