@@ -12,8 +12,9 @@ import html
 import io
 import json
 import textwrap
+from collections.abc import Sequence
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
 LABEL_LIMIT = 30
 FIGURE_WIDTH = 14.0  # inches
 LABEL_MARGIN = 0.02  # share of each axis left free around the outermost label or node
+PICTURE_DPI = 150
+#: Matplotlib settings of every picture: SVG text kept as text, stable SVG ids, one font everywhere.
+PICTURE_RC: dict[Any, Any] = {"svg.fonttype": "none", "svg.hashsalt": "mmr-kg", "font.family": "DejaVu Sans"}
 
 
 def _labelled(graph: nx.Graph) -> set[str]:
@@ -47,7 +51,7 @@ def network_figure(graph: nx.Graph, colour: str = "type") -> Figure:
 
     placed = positions(graph)
     figure = Figure(figsize=(FIGURE_WIDTH, FIGURE_WIDTH * canvas_height(graph) / CANVAS_WIDTH),
-                    layout="constrained")
+                    dpi=PICTURE_DPI, layout="constrained")
     FigureCanvasAgg(figure)  # the canvas measures the labels in _fit_labels
     axes = figure.add_subplot()
     axes.set_axis_off()
@@ -68,10 +72,11 @@ def network_figure(graph: nx.Graph, colour: str = "type") -> Figure:
         x, y = placed[node]
         text = textwrap.fill(str(graph.nodes[node]["label"]), 34 if bipartite else 22)
         gap = 0.5 * node_size(graph.nodes[node]) + 4  # points from the node's centre: its radius and a gap
+        offset: tuple[float, float]
         if bipartite:
-            align, offset, valign = ("right", (-gap, 0), "center") if x < middle else ("left", (gap, 0), "center")
+            align, offset, valign = ("right", (-gap, 0.0), "center") if x < middle else ("left", (gap, 0.0), "center")
         else:
-            align, offset, valign = "center", (0, gap - 2), "bottom"
+            align, offset, valign = "center", (0.0, gap - 2), "bottom"
         labels.append(axes.annotate(text, (x, y), xytext=offset, textcoords="offset points", fontsize=8,
                                     ha=align, va=valign, zorder=3,
                                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.75,
@@ -85,7 +90,7 @@ def network_figure(graph: nx.Graph, colour: str = "type") -> Figure:
     return figure
 
 
-def _fit_labels(figure: Figure, axes: Axes, points: list[tuple[float, float]], labels: list[Text]) -> None:
+def _fit_labels(figure: Figure, axes: Axes, points: list[tuple[float, float]], labels: Sequence[Text]) -> None:
     """Widen the axes' limits until every node and every label's box lies inside them.
 
     Labels have a fixed size in points, so their extent in data units depends on the limits:
@@ -126,11 +131,11 @@ def network_title(graph: nx.Graph, colour: str = "type") -> str:
 def _render(graph: nx.Graph, fmt: str, colour: str) -> bytes:
     from matplotlib import rc_context
 
-    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "mmr-kg", "font.family": "DejaVu Sans"}):
+    with rc_context(PICTURE_RC):
         figure = network_figure(graph, colour)
         buffer = io.BytesIO()
         metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-        figure.savefig(buffer, format=fmt, dpi=150, metadata=metadata, facecolor="white")
+        figure.savefig(buffer, format=fmt, dpi=PICTURE_DPI, metadata=metadata, facecolor="white")
     return buffer.getvalue()
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-import xml.etree.ElementTree as ET
 import json
 import logging
+import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,7 +76,8 @@ def write_gexf(graph: nx.Graph, colour: str = "type") -> bytes:
     ET.SubElement(meta, f"{{{GEXF_NS}}}description").text = "\n".join(
         f"{key}: {value}" for key, value in gexf_description(graph, colour).items())
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return body
 
 
 def gexf_description(graph: nx.Graph, colour: str) -> dict[str, str]:

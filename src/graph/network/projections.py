@@ -41,8 +41,8 @@ log = logging.getLogger(__name__)
 
 NODES_QUERY = "nodes"
 NODE_ATTRIBUTES = ("label", "type", "typeLabel", "class", "notation")
-_DATASET_VERSION = ("SELECT ?version WHERE { GRAPH ?g { <%s> <http://www.w3.org/ns/dcat#version> ?version } } "
-                    "ORDER BY ?version LIMIT 1" % DATASET_IRI)
+_DATASET_VERSION = (f"SELECT ?version WHERE {{ GRAPH ?g {{ <{DATASET_IRI}> <http://www.w3.org/ns/dcat#version> "
+                    "?version } } ORDER BY ?version LIMIT 1")
 
 
 def network_dir(queries_dir: Path | None = None) -> Path:
