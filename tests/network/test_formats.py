@@ -115,6 +115,7 @@ def test_cytoscape_json_has_what_cytoscape_needs(networks: dict[str, nx.Graph], 
     document = json.loads(write_network(graph, "cytoscape")[0])
     nodes, edges = document["elements"]["nodes"], document["elements"]["edges"]
     assert isinstance(nodes, list) and isinstance(edges, list)
+    assert document["data"] == graph.graph, "network attributes as one object"
     ids = set()
     for node in nodes:
         assert isinstance(node["data"]["id"], str) and node["data"]["id"]

@@ -94,9 +94,10 @@ def read_gexf_description(body: bytes) -> dict[str, str]:
 
 def write_cytoscape(graph: nx.Graph, colour: str = "type") -> bytes:
     """Return the graph as Cytoscape.js JSON (``elements.nodes`` / ``elements.edges``), each node with
-    its ``position`` (``y`` downwards, as Cytoscape draws). Colours come with the style file
+    its ``position`` (``y`` downwards, as Cytoscape draws), the graph attributes as the object ``data``. Colours come with the style file
     (format ``cytoscape-style``), so ``colour`` changes nothing here."""
     data = nx.cytoscape_data(graph, name="label")
+    data["data"] = dict(graph.graph)  # an object, as Cytoscape reads network attributes (networkx writes pairs)
     height = float(graph.graph.get("canvasHeight", 0.0))
     for node in data["elements"]["nodes"]:
         node["position"] = {"x": float(node["data"]["x"]), "y": round(height - float(node["data"]["y"]), 2)}

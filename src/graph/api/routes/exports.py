@@ -49,7 +49,7 @@ def _download(body: bytes, name: str) -> Response:
 @router.get("/export/network/{projection}.{fmt}", summary="A network projection of the graph",
             response_class=Response,
             responses={200: {"content": {f.media_type: {"schema": {"type": "string"}} for f in NETWORK_FORMATS.values()}},
-                       404: {"model": ErrorBody}})
+                       400: {"model": ErrorBody}, 404: {"model": ErrorBody}})
 async def export_network_file(projection: str, fmt: str, lang: Language = LangQuery,
                               colour: Literal["type", "community"] = ColourQuery, focus: str | None = FocusQuery,
                               ctx: ApiContext = Depends(get_context)) -> Response:
