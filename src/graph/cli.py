@@ -16,7 +16,7 @@ from typing import Any
 
 from graph.build import build_graph, write_graph
 from graph.config import REMOTE_TIMEOUT_S, default_settings, project_version
-from graph.errors import GraphError, QueryError
+from graph.errors import GraphError, NetworkError, QueryError
 from graph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from graph.queries import LANGUAGES, bind_parameters, find_query, load_adhoc, load_catalogue
 from graph.results import serialize_result
@@ -175,16 +175,20 @@ def _add_push_arguments(push: argparse.ArgumentParser) -> None:
 
 
 def _cmd_export_network(args: argparse.Namespace) -> int:
-    from graph.network import build_network, summarise_network, write_network
+    from graph.network import build_network, format_for_path, summarise_network, write_network
 
+    to_stdout = str(args.out) == "-"
+    if to_stdout and args.format is None:
+        raise NetworkError("-o - writes to stdout, which has no file ending: give --format.")
+    fmt = args.format if to_stdout else format_for_path(args.out, args.format)
     store, _ = open_store(default_settings(), None, args.graph)
     graph = build_network(store, args.projection, args.lang)
-    body, _ = write_network(graph, args.format)
-    if str(args.out) == "-":
+    body, _ = write_network(graph, fmt, args.colour)
+    if to_stdout:
         sys.stdout.buffer.write(body)
     else:
         args.out.write_bytes(body)
-        print(f"wrote {args.out} ({args.projection}, {args.format}, {graph.number_of_nodes()} nodes, "
+        print(f"wrote {args.out} ({args.projection}, {fmt}, {graph.number_of_nodes()} nodes, "
               f"{graph.number_of_edges()} edges)", file=sys.stderr)
     if args.summary:
         print(summarise_network(graph, top=args.summary).to_markdown(), file=sys.stderr)
@@ -202,7 +206,7 @@ def _add_export_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
 
 
 def _add_network_arguments(network: argparse.ArgumentParser) -> None:
-    from graph.network import FORMATS, list_projections  # networkx: only for this command
+    from graph.network import COLOUR_SCHEMES, EXTENSIONS, FORMATS, list_projections  # networkx: only here
 
     projections = list_projections()
     listing = "; ".join(f"{name}: {spec.summary}" for name, spec in projections.items())
@@ -210,11 +214,16 @@ def _add_network_arguments(network: argparse.ArgumentParser) -> None:
         "Project the graph into a network (node ids are IRIs; labels in --lang) with degree, "
         "weighted degree, betweenness, eigenvector centrality and Louvain communities as node "
         f"attributes, and write it in one format. Projections: {listing}. Formats: "
-        f"{', '.join(FORMATS)} (csv is a zip of nodes.csv, edges.csv and graph.csv).")
+        f"{', '.join(FORMATS)} (csv is a zip of nodes.csv, edges.csv and graph.csv; cytoscape-style is "
+        "the style file for the cytoscape JSON). The format follows the ending of -o FILE: "
+        + ", ".join(f"{e} {'/'.join(f)}" for e, f in EXTENSIONS.items()) + " (the first when several).")
     network.add_argument("--projection", required=True, choices=list(projections), metavar="NAME",
                          help=f"one of: {', '.join(projections)}")
-    network.add_argument("--format", required=True, choices=list(FORMATS), metavar="FORMAT",
-                         help=f"one of: {', '.join(FORMATS)}")
+    network.add_argument("--format", choices=list(FORMATS), metavar="FORMAT",
+                         help=f"one of: {', '.join(FORMATS)} (default: from the ending of -o FILE)")
+    network.add_argument("--colour", choices=COLOUR_SCHEMES, default=COLOUR_SCHEMES[0],
+                         help="colour nodes by type or by Louvain community in GEXF, the Cytoscape style, "
+                              f"pictures and HTML (default: {COLOUR_SCHEMES[0]})")
     network.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0],
                          help=f"label language (default: {LANGUAGES[0]})")
     network.add_argument("-o", "--out", type=Path, required=True, metavar="FILE", help="output file, or - for stdout")

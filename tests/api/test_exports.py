@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
+from urllib.parse import parse_qs, urlsplit
 
 import networkx as nx
 import pytest
 from fastapi.testclient import TestClient
 
 from graph.network import build_network, list_projections
+from graph.network.style import node_colour, rgb
 from graph.store import EmbeddedStore
+
+KG = "https://w3id.org/mmr-kg/def/"
+KGID = "https://w3id.org/mmr-kg/id/"
 
 
 @pytest.mark.parametrize("projection", sorted(list_projections()))
@@ -43,3 +50,48 @@ def test_unknown_projection_or_format_is_404_listing_the_choices(client: TestCli
     response = client.get(path)
     assert response.status_code == 404
     assert named in response.json()["message"]
+
+
+def test_colour_by_community_reaches_the_gexf(client: TestClient, store: EmbeddedStore) -> None:
+    response = client.get("/export/network/agency-agency.gexf", params={"lang": "en", "colour": "community"})
+    assert response.status_code == 200
+    read = nx.read_gexf(io.BytesIO(response.content))
+    for node, data in build_network(store, "agency-agency", "en").nodes(data=True):
+        viz = read.nodes[node]["viz"]["color"]
+        assert (viz["r"], viz["g"], viz["b"]) == rgb(node_colour(data, "community"))
+    assert client.get("/export/network/agency-agency.gexf", params={"colour": "size"}).status_code == 422
+
+
+def test_cytoscape_style_is_a_download_beside_the_network(client: TestClient) -> None:
+    response = client.get("/export/network/agency-lever.cytoscape-style")
+    assert response.status_code == 200
+    assert 'filename="agency-lever.style.json"' in response.headers["content-disposition"]
+    assert response.json()[0]["style"][0]["selector"] == "node"
+
+
+def test_focus_is_for_the_page_only(client: TestClient, agency: str) -> None:
+    response = client.get("/export/network/agency-lever.graphml", params={"focus": agency})
+    assert response.status_code == 400 and response.json()["parameter"] == "focus"
+
+
+@pytest.mark.parametrize(("kind", "projections"), [
+    ("Agency", {"agency-lever", "agency-objective", "agency-agency", "entities"}),
+    ("EnvironmentalQualityObjective", {"agency-objective", "entities"}),
+])
+def test_agency_and_objective_pages_link_to_their_networks(client: TestClient, store: EmbeddedStore, agency: str,
+                                                           kind: str, projections: set[str]) -> None:
+    if kind == "Agency":
+        iri = agency
+    else:
+        rows = store.query(f"SELECT ?o WHERE {{ ?o a <{KG}{kind}> }} ORDER BY ?o LIMIT 1").rows
+        iri = rows[0][0].value  # type: ignore[union-attr]
+    page = client.get(f"/id/{iri.removeprefix(KGID)}", params={"lang": "en"}, headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    links = re.findall(r'href="(/export/network/[^"]+)"', page.text)
+    assert {re.match(r"/export/network/([\w-]+)\.html", link)[1] for link in links} == projections  # type: ignore[index]
+    for link in links:
+        url = html.unescape(link)
+        assert parse_qs(urlsplit(url).query)["focus"] == [iri]
+        network = client.get(url)
+        assert network.status_code == 200 and network.headers["content-type"].startswith("text/html")
+        assert iri in network.text, "the focused node is in the network"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import networkx as nx
 import pytest
@@ -77,4 +78,42 @@ def test_page_works_in_chromium(driver: webdriver.Chrome, page: tuple[Path, nx.G
     assert {n.get_attribute("data-id") for n in driver.find_elements(By.CSS_SELECTOR, "g.node.match")} == expected
     search.send_keys(Keys.ENTER)
     assert driver.find_element(By.CSS_SELECTOR, "g.node.selected").get_attribute("data-id") in expected
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+LABELS_INSIDE = """
+const frame = document.getElementById("net").getBoundingClientRect();
+const out = [];
+for (const text of document.querySelectorAll("#nodes text")) {
+  if (text.style.display === "none") continue;
+  const box = text.getBoundingClientRect();
+  if (box.left < frame.left - 0.5 || box.right > frame.right + 0.5 || box.top < frame.top - 0.5
+      || box.bottom > frame.bottom + 0.5) out.push(text.textContent);
+}
+return [out, document.querySelectorAll("#nodes text:not([style*='none'])").length];
+"""
+
+
+@pytest.mark.parametrize("projection", ["agency-lever", "agency-agency", "entities"])
+def test_first_view_shows_every_label_whole(driver: webdriver.Chrome, store: EmbeddedStore, tmp_path: Path,
+                                            projection: str) -> None:
+    path = tmp_path / f"{projection}.html"
+    path.write_bytes(export_network(store, projection, "html", "en")[0])
+    driver.get(path.as_uri())
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready"))
+    outside, shown = driver.execute_script(LABELS_INSIDE)
+    assert shown > 0 and outside == []
+
+
+def test_focus_selects_the_node(driver: webdriver.Chrome, page: tuple[Path, nx.Graph]) -> None:
+    path, graph = page
+    agency = next(n for n, d in graph.nodes(data=True) if d["type"] == "agency")
+    driver.get(f"{path.as_uri()}?focus={quote(agency, safe='')}")
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready"))
+    assert driver.find_element(By.CSS_SELECTOR, "g.node.selected").get_attribute("data-id") == agency
+    assert graph.nodes[agency]["label"] in driver.find_element(By.ID, "attributes").text
+    driver.get(f"{path.as_uri()}?focus={quote('https://example.org/nobody', safe='')}")
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready"))
+    assert "not in this network" in driver.find_element(By.ID, "focus-missing").text
+    assert driver.find_elements(By.CSS_SELECTOR, "g.node.selected") == []
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []

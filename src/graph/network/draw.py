@@ -1,8 +1,9 @@
 """Pictures of a network: a static SVG or PNG (matplotlib, Agg) and a self-contained HTML page.
 
-Colours and sizes follow the node type, the same in every picture and in GEXF. The layout is
-computed here, deterministically: two columns for bipartite projections (graph attribute
-``layout = bipartite``), otherwise a spring layout with a fixed seed.
+Every picture draws the positions :mod:`graph.network.layout` stored on the nodes, with the
+colours and sizes of :mod:`graph.network.style` (by node type, or by community). The axes of a
+picture are widened until every label fits inside them, so no label runs into the title or
+off the edge; the HTML page fits its first view to the labels' extent the same way.
 """
 
 from __future__ import annotations
@@ -10,110 +11,28 @@ from __future__ import annotations
 import html
 import io
 import json
-import math
 import textwrap
-from collections import Counter
+from collections.abc import Sequence
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from graph.network.measures import SEED
+from graph.network.layout import CANVAS_WIDTH, canvas_height, positions
+from graph.network.style import legend, node_colour, node_size
 from graph.queries import LANGUAGES
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
-TYPE_STYLE: dict[str, tuple[str, float]] = {
-    "agency": ("#0072B2", 14.0),
-    "agency-collective": ("#56B4E9", 12.0),
-    "objective": ("#009E73", 11.0),
-    "generational-goal": ("#1B5E20", 11.0),
-    "lever": ("#E69F00", 12.0),
-    "criteria-area": ("#CC79A7", 8.0),
-    "criterion": ("#E7B4D3", 5.0),
-    "agreement-system": ("#8C510A", 9.0),
-    "agreement-area": ("#BF812D", 7.0),
-    "agreement": ("#DFC27D", 6.0),
-    "measure": ("#D55E00", 10.0),
-    "activity": ("#B8A000", 8.0),
-    "programme-area": ("#6A3D9A", 9.0),
-    "other": ("#999999", 5.0),
-}
 LABEL_LIMIT = 30
-Position = dict[str, tuple[float, float]]
-
-
-def node_colour(node_type: str) -> str:
-    """Return the ``#RRGGBB`` colour of a node type."""
-    return TYPE_STYLE.get(node_type, TYPE_STYLE["other"])[0]
-
-
-def node_size(data: dict[str, object]) -> float:
-    """Return a node's size: a base by type, grown with the square root of its weighted degree."""
-    base = TYPE_STYLE.get(str(data["type"]), TYPE_STYLE["other"])[1]
-    return base + 3.0 * math.sqrt(float(data.get("weightedDegree", 0.0)))  # type: ignore[arg-type]
-
-
-def layout_network(graph: nx.Graph) -> Position:
-    """Return node positions in [0, 1]², deterministic for the same graph."""
-    if not len(graph):
-        return {}
-    if graph.graph.get("layout") == "bipartite":
-        return _two_columns(graph, set(str(graph.graph["leftTypes"]).split("; ")))
-    return _spring_with_rest(graph)
-
-
-def _spring_with_rest(graph: nx.Graph) -> Position:
-    """Spring layout of the largest component on top; smaller components and isolates in rows below."""
-    undirected = graph.to_undirected(as_view=True) if graph.is_directed() else graph
-    components = sorted(nx.connected_components(undirected), key=lambda c: (-len(c), min(c)))
-    main = undirected.subgraph(components[0])
-    rest = [n for c in components[1:] for n in sorted(c)]
-    raw = nx.spring_layout(main, seed=SEED, weight="weight", k=2.5 / math.sqrt(len(main)), iterations=300)
-    raw = _spread(raw)
-    xs, ys = [p[0] for p in raw.values()], [p[1] for p in raw.values()]
-    span_x, span_y = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
-    bottom = 0.2 if rest else 0.0
-    positions = {n: (float((p[0] - min(xs)) / span_x), bottom + (1 - bottom) * float((p[1] - min(ys)) / span_y))
-                 for n, p in raw.items()}
-    per_row = 14
-    rows = max(math.ceil(len(rest) / per_row), 1)
-    for i, node in enumerate(rest):
-        row, col = divmod(i, per_row)
-        positions[node] = (col / (per_row - 1), 0.12 * (1 - row / rows) - 0.04)
-    return positions
-
-
-def _spread(raw: dict[str, object]) -> dict[str, tuple[float, float]]:
-    """Spread a dense core: move each node to the square root of its distance from the centroid."""
-    points = {n: (float(p[0]), float(p[1])) for n, p in raw.items()}  # type: ignore[index]
-    cx = sum(x for x, _ in points.values()) / len(points)
-    cy = sum(y for _, y in points.values()) / len(points)
-    spread = {}
-    for node, (x, y) in points.items():
-        scale = math.hypot(x - cx, y - cy) ** -0.5 if (x, y) != (cx, cy) else 0.0
-        spread[node] = (cx + (x - cx) * scale, cy + (y - cy) * scale)
-    return spread
-
-
-def _two_columns(graph: nx.Graph, left_types: set[str]) -> Position:
-    """Right column by weighted degree; left column by the mean rank of its neighbours (fewer crossings)."""
-    right = sorted((n for n, d in graph.nodes(data=True) if d["type"] not in left_types),
-                   key=lambda n: (-graph.nodes[n]["weightedDegree"], graph.nodes[n]["label"]))
-    rank = {n: i for i, n in enumerate(right)}
-
-    def barycentre(node: str) -> tuple[float, str]:
-        ranks = [rank[m] for m in graph[node] if m in rank]
-        return (sum(ranks) / len(ranks) if ranks else len(right) + 1.0, str(graph.nodes[node]["label"]))
-
-    left = sorted((n for n in graph if n not in rank), key=barycentre)
-
-    def column(nodes: list[str], x: float) -> Position:
-        step = 1.0 / max(len(nodes) - 1, 1)
-        return {n: (x, 1.0 - i * step if len(nodes) > 1 else 0.5) for i, n in enumerate(nodes)}
-
-    return {**column(left, 0.0), **column(right, 1.0)}
+FIGURE_WIDTH = 14.0  # inches
+LABEL_MARGIN = 0.02  # share of each axis left free around the outermost label or node
+PICTURE_DPI = 150
+#: Matplotlib settings of every picture: SVG text kept as text, stable SVG ids, one font everywhere.
+PICTURE_RC: dict[Any, Any] = {"svg.fonttype": "none", "svg.hashsalt": "mmr-kg", "font.family": "DejaVu Sans"}
 
 
 def _labelled(graph: nx.Graph) -> set[str]:
@@ -123,98 +42,136 @@ def _labelled(graph: nx.Graph) -> set[str]:
     return set(ranked[:LABEL_LIMIT])
 
 
-def _figure(graph: nx.Graph) -> Figure:
+def network_figure(graph: nx.Graph, colour: str = "type") -> Figure:
+    """Return the matplotlib figure of ``graph`` (from :func:`~graph.network.build_network`), nodes
+    coloured by ``colour`` (``type`` or ``community``), with the title above the axes and the legend below."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure  # matplotlib only when drawing: it costs ~0.3 s to import
     from matplotlib.lines import Line2D
 
-    positions = layout_network(graph)
-    height = max(7.0, 0.32 * len(graph)) if graph.graph.get("layout") == "bipartite" else 11.0
-    figure = Figure(figsize=(14.0, min(height, 30.0)), layout="constrained")
+    placed = positions(graph)
+    figure = Figure(figsize=(FIGURE_WIDTH, FIGURE_WIDTH * canvas_height(graph) / CANVAS_WIDTH),
+                    dpi=PICTURE_DPI, layout="constrained")
+    FigureCanvasAgg(figure)  # the canvas measures the labels in _fit_labels
     axes = figure.add_subplot()
     axes.set_axis_off()
     max_weight = max((float(d["weight"]) for _, _, d in graph.edges(data=True)), default=1.0)
     for source, target, data in graph.edges(data=True):
-        (x1, y1), (x2, y2) = positions[source], positions[target]
+        (x1, y1), (x2, y2) = placed[source], placed[target]
         share = float(data["weight"]) / max_weight
         axes.plot([x1, x2], [y1, y2], color="#555555", alpha=0.25 + 0.45 * share,
                   linewidth=0.6 + 3.0 * share, zorder=1, solid_capstyle="round")
     for node, data in graph.nodes(data=True):
-        x, y = positions[node]
-        axes.scatter([x], [y], s=node_size(data) ** 2 * 0.9, color=node_colour(str(data["type"])),
+        x, y = placed[node]
+        axes.scatter([x], [y], s=node_size(data) ** 2 * 0.9, color=node_colour(data, colour),
                      edgecolors="white", linewidths=0.8, zorder=2)
     bipartite = graph.graph.get("layout") == "bipartite"
-    for node in _labelled(graph):
-        x, y = positions[node]
+    middle = CANVAS_WIDTH / 2
+    labels = []
+    for node in sorted(_labelled(graph)):
+        x, y = placed[node]
         text = textwrap.fill(str(graph.nodes[node]["label"]), 34 if bipartite else 22)
-        offset = 0.018 if bipartite else 0.0
-        align = "center" if not bipartite else ("right" if x < 0.5 else "left")
-        axes.text(x - offset if align == "right" else x + offset, y if bipartite else y + 0.022, text,
-                  fontsize=8, ha=align, va="center" if bipartite else "bottom", zorder=3,
-                  bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.75, "linewidth": 0})
-    if bipartite:
-        axes.set_xlim(-0.55, 1.55)
-    counts = Counter(str(d["type"]) for _, d in graph.nodes(data=True))
-    type_labels = {str(d["type"]): str(d["typeLabel"]) for _, d in graph.nodes(data=True)}
-    handles = [Line2D([], [], marker="o", linestyle="", markersize=9, color=node_colour(t),
-                      label=f"{type_labels[t]} ({counts[t]})") for t in TYPE_STYLE if t in counts]
+        gap = 0.5 * node_size(graph.nodes[node]) + 4  # points from the node's centre: its radius and a gap
+        offset: tuple[float, float]
+        if bipartite:
+            align, offset, valign = ("right", (-gap, 0.0), "center") if x < middle else ("left", (gap, 0.0), "center")
+        else:
+            align, offset, valign = "center", (0.0, gap - 2), "bottom"
+        labels.append(axes.annotate(text, (x, y), xytext=offset, textcoords="offset points", fontsize=8,
+                                    ha=align, va=valign, zorder=3,
+                                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.75,
+                                          "linewidth": 0}))
+    handles = [Line2D([], [], marker="o", linestyle="", markersize=9, color=entry.colour,
+                      label=f"{entry.label} ({entry.count})") for entry in legend(graph, colour)]
     axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.01), ncols=min(len(handles), 5),
                 frameon=False, fontsize=9)
-    axes.set_title(_title(graph), fontsize=13, loc="left")
+    axes.set_title(network_title(graph, colour), fontsize=13, loc="left")
+    _fit_labels(figure, axes, list(placed.values()), labels)
     return figure
 
 
-def _title(graph: nx.Graph) -> str:
+def _fit_labels(figure: Figure, axes: Axes, points: list[tuple[float, float]], labels: Sequence[Text]) -> None:
+    """Widen the axes' limits until every node and every label's box lies inside them.
+
+    Labels have a fixed size in points, so their extent in data units depends on the limits:
+    measure, widen, and measure again until the limits stop growing.
+    """
+    from matplotlib.transforms import Bbox
+
+    if not points:
+        return
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    limits = (min(xs), max(xs), min(ys), max(ys))
+    for _ in range(6):
+        low_x, high_x, low_y, high_y = limits
+        pad_x, pad_y = LABEL_MARGIN * ((high_x - low_x) or 1.0), LABEL_MARGIN * ((high_y - low_y) or 1.0)
+        axes.set_xlim(low_x - pad_x, high_x + pad_x)
+        axes.set_ylim(low_y - pad_y, high_y + pad_y)
+        figure.draw_without_rendering()  # runs the layout engine, so the axes have their final size
+        renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas has one
+        boxes = [label.get_window_extent(renderer) for label in labels]
+        if not boxes:
+            return
+        extent = Bbox.union(boxes).transformed(axes.transData.inverted())
+        grown = (min(limits[0], extent.x0), max(limits[1], extent.x1),
+                 min(limits[2], extent.y0), max(limits[3], extent.y1))
+        if all(abs(a - b) <= 0.5 for a, b in zip(grown, limits, strict=True)):
+            return
+        limits = grown
+
+
+def network_title(graph: nx.Graph, colour: str = "type") -> str:
+    """Return the two-line title of a picture: what the network holds, then how it is drawn."""
     return (f"{graph.graph.get('projection', 'network')}: {graph.number_of_nodes()} nodes, "
-            f"{graph.number_of_edges()} edges, {graph.graph.get('communities', 0)} communities "
-            f"(Louvain); node size = weighted degree, edge width = weight")
+            f"{graph.number_of_edges()} edges, {graph.graph.get('communities', 0)} communities (Louvain, "
+            f"modularity {graph.graph.get('modularity', 0)})\n"
+            f"node colour = {colour}, node size = weighted degree, edge width = weight")
 
 
-def _render(graph: nx.Graph, fmt: str) -> bytes:
+def _render(graph: nx.Graph, fmt: str, colour: str) -> bytes:
     from matplotlib import rc_context
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "mmr-kg", "font.family": "DejaVu Sans"}):
-        figure = _figure(graph)
-        FigureCanvasAgg(figure)
+    with rc_context(PICTURE_RC):
+        figure = network_figure(graph, colour)
         buffer = io.BytesIO()
         metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-        figure.savefig(buffer, format=fmt, dpi=150, metadata=metadata, facecolor="white")
+        figure.savefig(buffer, format=fmt, dpi=PICTURE_DPI, metadata=metadata, facecolor="white")
     return buffer.getvalue()
 
 
-def draw_svg(graph: nx.Graph) -> bytes:
-    """Return a static SVG picture with a legend by node type (text kept as text)."""
-    return _render(graph, "svg")
+def draw_svg(graph: nx.Graph, colour: str = "type") -> bytes:
+    """Return a static SVG picture with a legend of the colours (text kept as text)."""
+    return _render(graph, "svg", colour)
 
 
-def draw_png(graph: nx.Graph) -> bytes:
-    """Return a static PNG picture (150 dpi) with a legend by node type."""
-    return _render(graph, "png")
+def draw_png(graph: nx.Graph, colour: str = "type") -> bytes:
+    """Return a static PNG picture (150 dpi) with a legend of the colours."""
+    return _render(graph, "png", colour)
 
 
-def draw_html(graph: nx.Graph) -> bytes:
+def draw_html(graph: nx.Graph, colour: str = "type") -> bytes:
     """Return a self-contained HTML page: filter by type, search labels, click for attributes.
 
-    The layout is computed here and embedded as JSON with the page's own JavaScript; the page
-    loads nothing from the network.
+    The stored positions, colours and sizes are embedded as JSON with the page's own JavaScript;
+    the page loads nothing from the network. ``?focus=IRI`` in the page's address selects that node.
     """
-    positions = layout_network(graph)
-    counts = Counter(str(d["type"]) for _, d in graph.nodes(data=True))
-    type_labels = {str(d["type"]): str(d["typeLabel"]) for _, d in graph.nodes(data=True)}
+    height = canvas_height(graph)
+    types = {e.key: e for e in legend(graph, "type")}
     payload = {
         "graph": dict(graph.graph),
         "directed": graph.is_directed(),
+        "colourBy": colour,
+        "canvas": {"width": CANVAS_WIDTH, "height": height},
         "labelled": sorted(_labelled(graph)),
-        "types": [{"type": t, "label": type_labels[t], "colour": node_colour(t), "count": counts[t]}
-                  for t in TYPE_STYLE if t in counts],
-        "nodes": [{"id": n, "x": round(positions[n][0], 5), "y": round(positions[n][1], 5),
-                   "size": round(node_size(d), 2), "colour": node_colour(str(d["type"])), "attrs": d}
-                  for n, d in graph.nodes(data=True)],
+        "types": [{"type": t, "label": e.label, "colour": e.colour, "count": e.count} for t, e in types.items()],
+        "legend": [{"label": e.label, "colour": e.colour, "count": e.count} for e in legend(graph, colour)],
+        "nodes": [{"id": n, "x": d["x"], "y": round(height - float(d["y"]), 2), "size": round(node_size(d), 2),
+                   "colour": node_colour(d, colour), "attrs": d} for n, d in graph.nodes(data=True)],
         "edges": [{"source": s, "target": t, "attrs": d} for s, t, d in graph.edges(data=True)],
     }
     data = json.dumps(payload, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
     template = resources.files("graph.network").joinpath("templates", "page.html").read_text(encoding="utf-8")
-    page = (template.replace("__TITLE__", html.escape(_title(graph)))
+    page = (template.replace("__TITLE__", html.escape(network_title(graph, colour).replace("\n", "; ")))
             .replace("__LANG__", html.escape(str(graph.graph.get("lang", LANGUAGES[0]))))
             .replace("__DATA__", data))
     return page.encode("utf-8")

@@ -19,6 +19,8 @@ export format can hold them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from functools import cache
 from pathlib import Path
@@ -28,6 +30,8 @@ import pyoxigraph as ox
 
 from graph.config import default_settings
 from graph.errors import NetworkError
+from graph.namespaces import DATASET_IRI
+from graph.network.layout import add_layout
 from graph.network.measures import Attr, add_measures
 from graph.queries import LANGUAGES, QuerySpec, load_query
 from graph.store import GraphStore, Term
@@ -37,6 +41,8 @@ log = logging.getLogger(__name__)
 
 NODES_QUERY = "nodes"
 NODE_ATTRIBUTES = ("label", "type", "typeLabel", "class", "notation")
+_DATASET_VERSION = (f"SELECT ?version WHERE {{ GRAPH ?g {{ <{DATASET_IRI}> <http://www.w3.org/ns/dcat#version> "
+                    "?version } } ORDER BY ?version LIMIT 1")
 
 
 def network_dir(queries_dir: Path | None = None) -> Path:
@@ -83,8 +89,10 @@ def build_network(store: GraphStore, projection: str, lang: str = LANGUAGES[0], 
 
     Returns:
         ``nx.Graph`` or ``nx.DiGraph`` keyed by IRI; node attributes ``label``, ``type``,
-        ``typeLabel``, ``class``, ``notation`` and the :data:`MEASURES`; graph attributes name
-        the projection, language and methods.
+        ``typeLabel``, ``class``, ``notation``, the :data:`MEASURES` and the position ``x``, ``y``
+        (see :mod:`graph.network.layout`); graph attributes name the projection, language, methods,
+        modularity, the dataset's version (``datasetVersion``, '' when the graph has none) and
+        ``contentDigest`` (SHA-256 of the nodes, edges and their attributes: equal digests, equal networks).
 
     Raises:
         NetworkError: unknown projection or language.
@@ -118,9 +126,35 @@ def build_network(store: GraphStore, projection: str, lang: str = LANGUAGES[0], 
                 graph.add_node(iri, **nodes.get(iri, _unknown_node(iri)))
         graph.add_edge(source, target, **attrs)
     add_measures(graph)
+    add_layout(graph)
+    graph.graph.update(datasetVersion=_dataset_version(store), contentDigest=content_digest(graph))
     log.info("projection %s: %d nodes, %d edges", projection, graph.number_of_nodes(),
              graph.number_of_edges())
     return graph
+
+
+def content_digest(graph: nx.Graph) -> str:
+    """Return the SHA-256 of the nodes, edges and their attributes, in a canonical order.
+
+    >>> content_digest(nx.Graph([("a", "b")])) == content_digest(nx.Graph([("b", "a")]))
+    True
+    """
+    def edge(source: str, target: str) -> list[str]:
+        return [source, target] if graph.is_directed() else sorted((source, target))
+
+    canonical = {
+        "directed": graph.is_directed(),
+        "nodes": sorted([str(n), d] for n, d in graph.nodes(data=True)),
+        "edges": sorted([*edge(str(s), str(t)), d] for s, t, d in graph.edges(data=True)),
+    }
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _dataset_version(store: GraphStore) -> str:
+    """Return the ``dcat:version`` of the dataset in the store's metadata graph, or '' without one."""
+    rows = list(store.query(_DATASET_VERSION, {}).records())
+    return str(_value(rows[0]["version"])) if rows else ""
 
 
 def _node_table(store: GraphStore, bindings: dict[str, Term],

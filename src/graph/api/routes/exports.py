@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from graph.api import views
@@ -20,7 +22,9 @@ SELF_CONTAINED_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-
                          "img-src data:; frame-ancestors 'none'")
 
 router = APIRouter(tags=["operations"])
-
+ColourQuery = Query("type", description="colour nodes by node type or by Louvain community "
+                                        "(GEXF, cytoscape-style, svg, png, html)")
+FocusQuery = Query(None, description="html only: the IRI of a node to select when the page opens")
 
 
 @router.get("/export/graph.nq", summary="The whole dataset as N-Quads", response_class=Response,
@@ -45,26 +49,30 @@ def _download(body: bytes, name: str) -> Response:
 @router.get("/export/network/{projection}.{fmt}", summary="A network projection of the graph",
             response_class=Response,
             responses={200: {"content": {f.media_type: {"schema": {"type": "string"}} for f in NETWORK_FORMATS.values()}},
-                       404: {"model": ErrorBody}})
+                       400: {"model": ErrorBody}, 404: {"model": ErrorBody}})
 async def export_network_file(projection: str, fmt: str, lang: Language = LangQuery,
+                              colour: Literal["type", "community"] = ColourQuery, focus: str | None = FocusQuery,
                               ctx: ApiContext = Depends(get_context)) -> Response:
-    """The same networks as ``kg export network``: GraphML, GEXF, Cytoscape.js JSON, node-link JSON,
-    CSV (zip), SVG, PNG or a self-contained HTML page. Projections: entities, agency-lever,
-    agency-objective, agency-agency."""
+    """The same networks as ``kg export network``: GraphML, GEXF, Cytoscape.js JSON and its style
+    (``cytoscape-style``), node-link JSON, CSV (zip), SVG, PNG or a self-contained HTML page, every
+    one with the same node positions. Projections: entities, agency-lever, agency-objective,
+    agency-agency. The HTML page selects the node ``focus`` names (its own script reads the address)."""
     projections = list_projections(ctx.settings.queries_dir)
     if projection not in projections:
         raise ApiError(404, f"no projection '{projection}'. Projections: {', '.join(projections)}.")
     if fmt not in NETWORK_FORMATS:
         raise ApiError(404, f"no network format '{fmt}'. Formats: {', '.join(NETWORK_FORMATS)}.")
+    if focus is not None and fmt != "html":
+        raise ApiError(400, f"focus selects a node in the html page only; drop it for {fmt}.", parameter="focus")
 
     async def export() -> tuple[bytes, str]:
         try:
-            return await ctx.run(export_network, ctx.store, projection, fmt, lang,
+            return await ctx.run(export_network, ctx.store, projection, fmt, lang, colour=colour,
                                  queries_dir=ctx.settings.queries_dir, whole_graph=True)
         except NetworkError as exc:
             raise ApiError(400, str(exc)) from exc
 
-    body, media_type = await ctx.cached(f"network:{projection}.{fmt}:{lang}", export)
+    body, media_type = await ctx.cached(f"network:{projection}.{fmt}:{lang}:{colour}", export)
     filename = f"{projection}.{NETWORK_FORMATS[fmt].extension}"
     disposition = "inline" if fmt in ("svg", "png", "html") else "attachment"
     headers = {"Content-Disposition": f'{disposition}; filename="{filename}"'}
