@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph as ox
 import pytest
 
+from graph.cli import main
 from graph.errors import QuerySyntaxError
 from graph.namespaces import KG, PREFIXES
 from graph.store import EmbeddedStore
@@ -98,3 +101,12 @@ def test_no_error_shows_the_parser_s_character_ranges(small: EmbeddedStore, spar
     assert "\n" not in message and "\\u{" not in message and "..=" not in message and "[_]" not in message
     assert message.startswith(("syntax error at line ", "unknown prefix `", "invalid IRI `"))
     assert f"line {caught.value.line}, column {caught.value.column}" in message
+
+
+def test_kg_query_prints_the_readable_line(tmp_path: Path, built_files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    query = tmp_path / "mine.rq"
+    query.write_text("SELECT * WHERE {\n  ?s a kg:Agency ; foo:name ?n }\n", encoding="utf-8")
+    assert main(["query", "--file", str(query), "--graph", str(built_files / "graph.nq")]) == 2
+    assert "unknown prefix `foo:` at line 2, column 20" in capsys.readouterr().err
+    query.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s a kg:Agency }\n", encoding="utf-8")
+    assert main(["query", "--file", str(query), "--graph", str(built_files / "graph.nq"), "--format", "csv"]) == 0
