@@ -110,3 +110,10 @@ def test_kg_query_prints_the_readable_line(tmp_path: Path, built_files: Path, ca
     assert "unknown prefix `foo:` at line 2, column 20" in capsys.readouterr().err
     query.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s a kg:Agency }\n", encoding="utf-8")
     assert main(["query", "--file", str(query), "--graph", str(built_files / "graph.nq"), "--format", "csv"]) == 0
+
+
+@pytest.mark.server
+def test_a_real_remote_store_answers_a_query_without_prefix_lines(remote: RemoteStore, store: EmbeddedStore) -> None:
+    text = "SELECT ?a ?label WHERE { ?a a kg:Agency ; skos:prefLabel ?label FILTER(LANG(?label) = 'sv') }"
+    there, here = remote.query(text), store.query(text)
+    assert sorted(map(str, there.rows)) == sorted(map(str, here.rows)) and here.rows
