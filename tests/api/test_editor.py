@@ -186,8 +186,9 @@ def test_the_editor_highlights_runs_pages_and_stays_on_the_server(served: str, b
     links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "#yasr a.iri")]  # type: ignore[attr-defined]
     assert links and all(href.startswith(served + "/resource?iri=https%3A%2F%2Fw3id.org%2Fmmr-kg%2Fid%2F")
                          for href in links)
-    header = driver.find_elements(By.CSS_SELECTOR, "#yasr table.dataTable thead th")[2]  # type: ignore[attr-defined]
-    header.click()  # sortable: the agency column
+    header = next(th for th in driver.find_elements(By.CSS_SELECTOR, "#yasr table.dataTable thead th")  # type: ignore[attr-defined]
+                  if th.text.strip() == "agency")
+    header.click()  # sortable
     wait.until(lambda d: header.get_attribute("aria-sort") in ("ascending", "descending"))
     driver.find_element(By.CSS_SELECTOR, "#yasr .dt-paging-button.next, #yasr .paginate_button.next").click()  # type: ignore[attr-defined]
     wait.until(lambda d: "51 to 100" in d.find_element(By.CSS_SELECTOR, "#yasr .dt-info, #yasr .dataTables_info").text)

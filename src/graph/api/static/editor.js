@@ -46,6 +46,8 @@
     prefixes: data.prefixes,
     pluginOrder: ["table", "response"],
     defaultPlugin: "table",
+    // "Simple view" first: values without an ^^xsd:integer on every number ("Simple view" off shows types).
+    plugins: { table: { dynamicConfig: { compact: true } } },
     errorRenderers: [readableError],
   });
   yasqe.on("queryResponse", function (_editor, response, duration) { yasr.setResponse(response, duration); });
