@@ -6,7 +6,7 @@ OUT    ?= dist
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test build validate clean bench release-notes
+.PHONY: run test build validate clean bench release-notes vendor-editor
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11")'
@@ -48,6 +48,26 @@ RELEASE_NOTES ?= docs/release-notes/0.1.0-to-0.2.0.md
 release-notes: $(VENV)/.installed
 	@mkdir -p $(dir $(RELEASE_NOTES))
 	$(BIN)/kg diff $(RELEASE_FROM) $(RELEASE_TO) --format markdown --examples 5 -o $(RELEASE_NOTES)
+
+# The query editor (YASGUI, MIT) is committed under $(YASGUI_DIR), so installing needs no npm.
+# This fetches the pinned release with npm, checks its files against the sums recorded in
+# $(YASGUI_DIR)/SHA256SUMS, and copies them there. For another version: set YASGUI_VERSION,
+# run with YASGUI_RECORD=1 to record the new sums, review the diff and run tests/api/test_editor.py.
+YASGUI_VERSION ?= 4.6.2
+YASGUI_DIR     := src/graph/api/static/vendor/yasgui
+YASGUI_FILES   := yasgui.min.js yasgui.min.css
+
+vendor-editor:
+	@set -e; work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \
+	(cd "$$work" && npm pack --silent @zazuko/yasgui@$(YASGUI_VERSION) >/dev/null && tar -xzf zazuko-yasgui-$(YASGUI_VERSION).tgz); \
+	for f in $(YASGUI_FILES); do cp "$$work/package/build/$$f" "$$work/$$f"; done; \
+	if [ -n "$(YASGUI_RECORD)" ]; then \
+	  (cd "$$work" && sha256sum $(YASGUI_FILES)) > $(YASGUI_DIR)/SHA256SUMS; \
+	  (cd $(YASGUI_DIR) && sha256sum LICENSE) >> $(YASGUI_DIR)/SHA256SUMS; \
+	fi; \
+	(cd "$$work" && grep -v ' LICENSE$$' $(CURDIR)/$(YASGUI_DIR)/SHA256SUMS | sha256sum --check --strict); \
+	for f in $(YASGUI_FILES); do cp "$$work/$$f" $(YASGUI_DIR)/; done; \
+	echo "@zazuko/yasgui $(YASGUI_VERSION) is in $(YASGUI_DIR)"
 
 clean:
 	rm -rf $(OUT) $(VENV) .pytest_cache

@@ -156,7 +156,7 @@ def test_syntax_error_points_at_file_line_and_column(tmp_path: Path, built_files
     query.write_text("SELECT ?s\nWHERE { ?s ?p ?o }\nLIMT 3\n", encoding="utf-8")
     code, out, err = run(capsys, "query", "--file", str(query), "--graph", str(built_files / "graph.nq"))
     assert (code, out) == (2, "")
-    assert err.startswith(f"error: {query}: line 3, column 7: expected")
+    assert err.startswith(f"error: {query}: syntax error at line 3, column 7: expected")
 
 
 def test_ad_hoc_file_runs_and_takes_declared_parameters(tmp_path: Path, built_files: Path, store: EmbeddedStore,

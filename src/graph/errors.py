@@ -41,6 +41,16 @@ class QueryError(GraphError):
         super().__init__(where + message)
 
 
+class QuerySyntaxError(QueryError):
+    """A query is not valid SPARQL. ``str(error)`` is one readable line that says what and where,
+    such as ``unknown prefix `foo:` at line 2, column 7``; ``line`` and ``column`` hold the place."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None, *,
+                 parameter: str | None = None) -> None:
+        super().__init__(message, line, column, parameter=parameter)
+        self.args = (message,)
+
+
 class QueryRefused(QueryError):
     """A query asks for something the read-only service does not allow."""
 

@@ -133,8 +133,7 @@ def browser() -> Iterator[object]:
 
 @pytest.mark.server
 @pytest.mark.browser
-def test_browser_home_query_and_agency(served: str, browser: object, store: object, agency: str,
-                                       tmp_path: Path) -> None:
+def test_browser_home_query_and_agency(served: str, browser: object, agency: str, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -147,14 +146,7 @@ def test_browser_home_query_and_agency(served: str, browser: object, store: obje
         "return [...document.styleSheets].map(s => s.href).join(' ')")
     driver.save_screenshot(str(tmp_path / "home.png"))  # type: ignore[attr-defined]
 
-    driver.get(served + "/query")  # type: ignore[attr-defined]
-    box = driver.find_element(By.ID, "query")  # type: ignore[attr-defined]
-    box.clear()
-    box.send_keys("SELECT ?a WHERE { ?a a <https://w3id.org/mmr-kg/def/Agency> } ORDER BY ?a")
-    driver.find_element(By.ID, "run").click()  # type: ignore[attr-defined]
-    table = wait.until(ec.presence_of_element_located((By.ID, "results-table")))
-    n = len(store.query("SELECT ?a WHERE { ?a a <https://w3id.org/mmr-kg/def/Agency> }").rows)  # type: ignore[attr-defined]
-    assert len(table.find_elements(By.CSS_SELECTOR, "tbody tr")) == n
+    # The query page (the SPARQL editor) has its own browser tests: tests/api/test_editor.py.
 
     driver.get(served + "/id/" + agency.removeprefix(KGID))  # type: ignore[attr-defined]
     rows = wait.until(ec.presence_of_all_elements_located((By.CSS_SELECTOR, "#touchpoint-table tbody tr")))

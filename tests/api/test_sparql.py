@@ -226,7 +226,7 @@ def test_bad_query_syntax(client: TestClient) -> None:
     response = client.get("/sparql", params={"query": "SELECT * WHERE {\n  ?s ?p \n"})
     assert response.status_code == 400
     body = response.json()
-    assert body["error"] == "QueryError" and body["line"] == 3
+    assert body["error"] == "QuerySyntaxError" and body["line"] == 3
 
 
 def test_bad_query_missing(client: TestClient) -> None:

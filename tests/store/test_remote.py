@@ -102,7 +102,7 @@ def test_syntax_error_is_found_locally_with_line_and_column(closed_url: str) -> 
     with pytest.raises(QueryError) as caught:
         RemoteStore(closed_url).query("SELECT *\nWHERE { ?s ?p ?o }\nLIMT 3")
     assert (caught.value.line, caught.value.column) == (3, 7)
-    assert str(caught.value).startswith("line 3, column 7: expected")
+    assert str(caught.value).startswith("syntax error at line 3, column 7: expected")
 
 
 @pytest.mark.parametrize("form", ["ASK", "SELECT *", "CONSTRUCT { ?s ?p ?o } WHERE"])

@@ -18,6 +18,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 #: The policy of HTML pages: only the service's own scripts, styles and images; never framed.
 PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
                "form-action 'self'; frame-ancestors 'none'")
+#: The policy of the query page: the vendored editor (YASGUI) is the service's own file too; it
+#: asks only this service (``connect-src 'self'``), so a query typed there never leaves it. It sets
+#: inline styles (sizes of the editor and table columns), so styles may be inline; scripts may not.
+EDITOR_POLICY = ("default-src 'self'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; "
+                 "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+                 "frame-ancestors 'none'")
 
 
 class ProtocolMiddleware:

@@ -6,7 +6,6 @@ terms are pyoxigraph terms, so callers never care which one they talk to.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +15,8 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from graph.errors import QueryError, QueryLimitExceeded
-from graph.store.sparql_text import Term, inline_bindings, refuse_unsafe
+from graph.namespaces import PREFIXES
+from graph.store.sparql_text import Term, inline_bindings, refuse_unsafe, syntax_error
 
 ResultKind = TypingLiteral["select", "ask", "graph"]
 
@@ -71,7 +71,9 @@ class EmbeddedStore:
     """An in-memory Oxigraph store holding the built graph.
 
     The default graph is the union of all named graphs, so queries need no
-    ``GRAPH`` clause. ``SERVICE`` is refused: the store never reaches out.
+    ``GRAPH`` clause. The project's prefixes (:data:`graph.namespaces.PREFIXES`) are
+    declared, so queries need no ``PREFIX`` lines for them; a query's own declaration of
+    the same prefix wins. ``SERVICE`` is refused: the store never reaches out.
 
     Example:
         >>> store = EmbeddedStore(ox.Store())
@@ -103,7 +105,7 @@ class EmbeddedStore:
             named_graphs: the graphs visible to ``GRAPH`` (``named-graph-uri``); all when ``None``.
 
         Raises:
-            QueryError: the text is not valid SPARQL (with line and column).
+            QuerySyntaxError: the text is not valid SPARQL (one readable line, with line and column).
             QueryRefused: an update, or a ``SERVICE`` call.
             QueryLimitExceeded: the time or row limit was passed.
         """
@@ -126,30 +128,15 @@ class EmbeddedStore:
     def _evaluate(self, sparql: str, kwargs: dict[str, object], deadline: float | None,
                   row_limit: int | None) -> QueryResult:
         try:
-            answer = self.store.query(sparql, custom_functions=None, **kwargs)  # type: ignore[arg-type]
+            answer = self.store.query(sparql, prefixes=PREFIXES, custom_functions=None, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as exc:
-            raise query_syntax_error(exc) from exc
+            raise syntax_error(sparql, exc) from exc
         except OSError as exc:
             raise QueryError(f"the store could not answer: {exc}") from exc
         try:
             return collect_result(answer, deadline, row_limit)
         except OSError as exc:
             raise QueryError(f"the store could not answer: {exc}") from exc
-
-
-_SYNTAX_AT_RE = re.compile(r"^error at (\d+):(\d+): ")
-
-
-def query_syntax_error(exc: SyntaxError) -> QueryError:
-    """Turn pyoxigraph's query ``SyntaxError`` into a :class:`QueryError` with line and column.
-
-    pyoxigraph puts the location in the text (``error at 3:7: ...``), not in ``lineno``.
-    """
-    text = exc.msg or str(exc)
-    match = _SYNTAX_AT_RE.match(text)
-    if match:
-        return QueryError(text[match.end():], int(match[1]), int(match[2]))
-    return QueryError(text, exc.lineno, exc.offset)
 
 
 def collect_result(answer: object, deadline: float | None, row_limit: int | None) -> QueryResult:

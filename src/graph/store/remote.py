@@ -33,8 +33,9 @@ from SPARQLWrapper.SPARQLExceptions import (
 
 from graph.config import REMOTE_TIMEOUT_S, project_version
 from graph.errors import EndpointError, QueryError
-from graph.store.embedded import QueryResult, ResultKind, collect_result, query_syntax_error
-from graph.store.sparql_text import Term, inline_bindings, refuse_unsafe
+from graph.namespaces import PREFIXES
+from graph.store.embedded import QueryResult, ResultKind, collect_result
+from graph.store.sparql_text import Term, declare_prefixes, inline_bindings, refuse_unsafe, syntax_error
 
 log = logging.getLogger(__name__)
 
@@ -83,14 +84,18 @@ class RemoteStore:
         Returns:
             The result, with pyoxigraph terms.
 
+        The project's prefixes need no ``PREFIX`` lines: those the text uses but does not declare
+        are declared before it is sent (:func:`~graph.store.sparql_text.declare_prefixes`).
+
         Raises:
-            QueryError: the text is not valid SPARQL (with line and column), or the endpoint rejected it.
+            QuerySyntaxError: the text is not valid SPARQL (one readable line, with line and column).
+            QueryError: the endpoint rejected the query.
             QueryRefused: an update, or a ``SERVICE`` call.
             EndpointError: the endpoint is down, refused the request, timed out or answered garbage.
         """
         refuse_unsafe(sparql)
         kind = self._kind_of(sparql, base_iri)
-        text = inline_bindings(sparql, bindings or {})
+        text = declare_prefixes(inline_bindings(sparql, bindings or {}))
         if base_iri is not None:
             text = f"BASE {ox.NamedNode(base_iri)} " + text  # on the first line: line numbers stay
         timeout = timeout_s or self.timeout_s
@@ -120,9 +125,9 @@ class RemoteStore:
         ``SERVICE`` was refused before this, so parsing it here never contacts another host.
         """
         try:
-            answer = self._checker.query(sparql, base_iri=base_iri)
+            answer = self._checker.query(sparql, base_iri=base_iri, prefixes=PREFIXES)
         except SyntaxError as exc:
-            raise query_syntax_error(exc) from exc
+            raise syntax_error(sparql, exc) from exc
         if isinstance(answer, ox.QueryBoolean):
             return "ask"
         return "select" if isinstance(answer, ox.QuerySolutions) else "graph"

@@ -1,4 +1,5 @@
-"""Reading SPARQL text without parsing it: refusing unsafe requests and binding parameters.
+"""Reading SPARQL text without parsing it: refusing unsafe requests, binding parameters,
+declaring the project's prefixes, and explaining the parser's syntax errors.
 
 Both stores use these: the embedded one before handing the text to pyoxigraph, the
 remote one before sending it. A small tokenizer skips comments, strings and IRIs, so a
@@ -7,13 +8,15 @@ keyword or variable inside them is never mistaken for one in the query.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 import pyoxigraph as ox
 
-from graph.errors import QueryError, QueryRefused, QueryTooComplex
+from graph.errors import QueryError, QueryRefused, QuerySyntaxError, QueryTooComplex
+from graph.namespaces import PREFIXES
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -140,10 +143,14 @@ def _algebra_may_call_services(sparql: str) -> bool:
     from rdflib.plugins.sparql.parser import parseQuery
     from rdflib.plugins.sparql.parserutils import CompValue
 
-    try:
-        algebra = translateQuery(parseQuery(sparql)).algebra
+    try:  # the project's prefixes need no PREFIX lines (as in the stores)
+        algebra = translateQuery(parseQuery(declare_prefixes(sparql))).algebra
     except (ParseException, ValueError, TypeError, KeyError, AttributeError):
         return True
+    except Exception as exc:  # rdflib raises a bare Exception for an undeclared prefix
+        if str(exc).startswith("Unknown namespace prefix"):
+            return False  # pyoxigraph refuses the same text before evaluating anything (an unknown prefix)
+        raise
 
     def has_service(node: object) -> bool:
         if isinstance(node, CompValue):
@@ -254,3 +261,145 @@ def _group_starts(sparql: str, names: set[str]) -> tuple[int, dict[int, set[str]
                          "Add 'WHERE { ... }', or drop the parameters.")
     return outermost, {position: found for position, found in mentioned.items() if position is not None}
 
+
+
+def undeclared_prefixes(sparql: str) -> list[str]:
+    """Return the project prefixes (:data:`graph.namespaces.PREFIXES`) that ``sparql`` uses in a
+    prefixed name but does not declare, in the order first used.
+
+    >>> undeclared_prefixes("PREFIX kg: <http://example.org/>\\nSELECT * { ?s a kg:X, skos:Concept ; ex:p 'owl:x' }")
+    ['skos']
+    """
+    declared: set[str] = set()
+    used: list[str] = []
+    previous = ""
+    for token in tokens(sparql):
+        if token.kind == "word" and ":" in token.text:
+            name = token.text.split(":", 1)[0]
+            if previous == "PREFIX":
+                declared.add(name)
+            elif name in PREFIXES and name not in used:
+                used.append(name)
+        previous = token.text.upper() if token.kind == "word" else token.text
+    return [name for name in used if name not in declared]
+
+
+def declare_prefixes(sparql: str) -> str:
+    """Return ``sparql`` with ``PREFIX`` declarations for the project prefixes it uses but does not
+    declare, for stores that take no default prefixes; a query's own declarations win. They go on
+    the first line, so line numbers in the store's error messages stay those of the text.
+
+    >>> declare_prefixes("SELECT * {\\n ?s a kg:Agency }")
+    'PREFIX kg: <https://w3id.org/mmr-kg/def/> SELECT * {\\n ?s a kg:Agency }'
+    """
+    missing = undeclared_prefixes(sparql)
+    return "".join(f"PREFIX {name}: <{PREFIXES[name]}> " for name in missing) + sparql
+
+
+_SYNTAX_AT_RE = re.compile(r"^error at (\d+):(\d+): (?:expected (?:one of )?)?")
+_EXPECTED_ITEM_RE = re.compile(r"""\s*("(?:[^"\\]|\\.)*"|\[(?:'(?:[^'\\]|\\.)*'|[^\]'])*\]|[^,]+)\s*,?""", re.DOTALL)
+_UNKNOWN_PREFIX = "Prefix not found"
+_BAD_IRI = "IRI parsing failed"
+#: The most alternatives a syntax error lists; the parser's list can be long and says little more.
+MAX_EXPECTED = 10
+
+
+def syntax_error(sparql: str, exc: SyntaxError) -> QuerySyntaxError:
+    """Explain pyoxigraph's syntax error for ``sparql`` in one readable line with line and column.
+
+    pyoxigraph writes ``error at 2:15: expected one of Prefix not found, ['%'], …`` with Unicode
+    ranges; this names the unknown prefix or bad IRI where it starts, or says what was expected
+    (keywords and punctuation; character classes as "a name", "a number") and what was found.
+
+    >>> str(syntax_error("SELECT * {\\n  ?s a foo:Bar }", SyntaxError("error at 2:15: expected one of Prefix not found, ['%']")))
+    'unknown prefix `foo:` at line 2, column 8 (declare it: PREFIX foo: <…>)'
+    >>> str(syntax_error("SELECT * { ?s ?p ?o } LIMIT x",
+    ...                  SyntaxError("error at 1:29: expected one of HAVING, OFFSET, ['0'..='9']")))
+    'syntax error at line 1, column 29: expected HAVING, OFFSET or a number, found `x`'
+    """
+    text = exc.msg or str(exc)
+    match = _SYNTAX_AT_RE.match(text)
+    if match is None:
+        first = text.strip().splitlines()[0] if text.strip() else "the query is not valid SPARQL"
+        return QuerySyntaxError(f"syntax error: {first}", exc.lineno, exc.offset)
+    line, column = int(match[1]), int(match[2])
+    if not sparql.strip():
+        return QuerySyntaxError("the query is empty: write a SELECT, ASK, CONSTRUCT or DESCRIBE query", line, column)
+    offset = _offset(sparql, line, column)
+    expected, sentences = _expected(text[match.end():])
+    if _UNKNOWN_PREFIX in sentences:
+        names = [t for t in tokens(sparql) if t.kind == "word" and ":" in t.text and t.start < offset]
+        if names:
+            name = names[-1]
+            prefix = name.text.split(":", 1)[0]
+            line, column = _line_column(sparql, name.start)
+            return QuerySyntaxError(f"unknown prefix `{prefix}:` at line {line}, column {column} "
+                                    f"(declare it: PREFIX {prefix}: <…>)", line, column)
+    if _BAD_IRI in sentences:
+        start = sparql.rfind("<", 0, offset)
+        if start >= 0:
+            iri = sparql[start:offset].strip()
+            line, column = _line_column(sparql, start)
+            return QuerySyntaxError(f"invalid IRI `{iri}` at line {line}, column {column}: an IRI holds no spaces "
+                                    "and none of <>\"{}|^`\\", line, column)
+    where = f"syntax error at line {line}, column {column}"
+    others = [s for s in sentences if s not in (_UNKNOWN_PREFIX, _BAD_IRI)]
+    if others:
+        return QuerySyntaxError(f"{where}: {others[0]}", line, column)
+    found = re.match(r"\s*(\w+|\S)", sparql[offset:])
+    seen = f"`{found.group(1)}`" if found else "the end of the query"
+    if not expected:
+        return QuerySyntaxError(f"{where}: unexpected {seen.removeprefix('the ')}", line, column)
+    shown = expected[:MAX_EXPECTED] + (["…"] if len(expected) > MAX_EXPECTED else [])
+    listing = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+    return QuerySyntaxError(f"{where}: expected {listing}, found {seen}", line, column)
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    """Return the index in ``text`` of a 1-based line and column (in characters)."""
+    start = 0
+    for _ in range(line - 1):
+        newline = text.find("\n", start)
+        if newline < 0:
+            return len(text)
+        start = newline + 1
+    return min(start + column - 1, len(text))
+
+
+def _expected(listing: str) -> tuple[list[str], list[str]]:
+    """Split the parser's "expected" list into readable alternatives and the sentences among them.
+
+    Punctuation comes back in backticks, keywords as they are, character classes as what they
+    stand for ("a name", "a number"); ``[_]`` (any character) is dropped.
+    """
+    expected: list[str] = []
+    sentences: list[str] = []
+    for match in _EXPECTED_ITEM_RE.finditer(listing):
+        item = match.group(1).strip()
+        if not item:
+            continue
+        if item.startswith('"'):
+            try:
+                shown = f"`{json.loads(item)}`"
+            except ValueError:
+                shown = f"`{item[1:-1]}`"
+        elif item.startswith("["):
+            shown = _character_class(item)
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", item):
+            shown = item
+        else:
+            sentences.append(item)
+            continue
+        if shown and shown not in expected:
+            expected.append(shown)
+    return expected, sentences
+
+
+def _character_class(item: str) -> str:
+    """Describe a parser character class such as ``['0'..='9']`` or ``['%']``; ``""`` for ``[_]``."""
+    if item == "[_]":
+        return ""
+    if "..=" in item:
+        return "a name" if "'A'" in item or "'a'" in item else "a number" if "'0'" in item else "a character"
+    single = re.fullmatch(r"\['(.+)'\]", item)
+    return f"`{single.group(1).replace(chr(92) * 2, chr(92))}`" if single else "a character"

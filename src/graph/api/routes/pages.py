@@ -15,11 +15,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from graph.api import render, views
 from graph.api.context import ApiContext, get_context
 from graph.api.errors import ApiError, ErrorBody, status_for
+from graph.api.http import EDITOR_POLICY
 from graph.errors import GraphError, QueryError
 from graph.namespaces import KGID, PREFIXES, compact
 from graph.negotiate import prefers_html
-from graph.queries import IRI_PARAMETER_PATTERN, LANGUAGES, Language, expand_iri, named_node
+from graph.queries import IRI_PARAMETER_PATTERN, LANGUAGES, Language, QuerySpec, bind_parameters, expand_iri, named_node
 from graph.store import QueryResult
+from graph.store.sparql_text import inline_bindings
 
 router = APIRouter()
 templates = Jinja2Templates(env=Environment(loader=PackageLoader("graph.api", "templates"),
@@ -29,8 +31,7 @@ templates.env.filters["compact"] = compact
 LangQuery = Query(LANGUAGES[0], description=f"language of labels ({' or '.join(LANGUAGES)})")
 AGENCY = PREFIXES["kg"] + "Agency"
 OBJECTIVE = PREFIXES["kg"] + "EnvironmentalQualityObjective"
-EXAMPLE_QUERY = """PREFIX kg: <https://w3id.org/mmr-kg/def/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+EXAMPLE_QUERY = """# The project's prefixes (kg:, kgid:, skos: …) are declared: no PREFIX lines needed.
 SELECT ?agency ?label (COUNT(?tp) AS ?touchpoints) WHERE {
   ?tp a kg:Touchpoint ; kg:agency ?agency .
   OPTIONAL { ?agency skos:prefLabel ?label FILTER(LANG(?label) = "sv") }
@@ -65,9 +66,14 @@ async def home(request: Request, lang: Language = LangQuery, ctx: ApiContext = D
                                             "SERVICE)", "content": {"text/html": {}}},
                        503: {"description": "The page, saying the query ran past its time limit",
                              "content": {"text/html": {}}}})
-async def query_page(request: Request, query: str | None = Query(None, description="SPARQL to run"),
+async def query_page(request: Request, query: str | None = Query(None, description="SPARQL to put in the editor "
+                                                                          "(and to run, without JavaScript)"),
                      lang: Language = LangQuery, ctx: ApiContext = Depends(get_context)) -> HTMLResponse:
-    """A form where an analyst types SPARQL and sees the results as a table."""
+    """The SPARQL editor (YASGUI, served from the package) on ``/sparql``, with the project's
+    prefixes declared and the catalogue's queries as examples; ``?query=`` fills it in and runs it.
+
+    Without JavaScript the page is a form: ``?query=`` runs here and the rows come back as a table.
+    """
     result: QueryResult | None = None
     error: str | None = None
     table: list[list[views.TermView | None]] = []
@@ -80,8 +86,24 @@ async def query_page(request: Request, query: str | None = Query(None, descripti
         if result is not None and result.kind == "select":
             iris = {t.value for row in result.rows for t in row if isinstance(t, ox.NamedNode)}
             table = views.result_table(result, await views.labels_for(ctx, iris, lang))
-    return page(request, "query.html", status=status, query=query or EXAMPLE_QUERY, result=result,
-                table=table, error=error, formats=render.RESULT_OFFERS)
+    asked = query is not None and bool(query.strip())
+    text = query if query is not None and asked else EXAMPLE_QUERY
+    editor = {"endpoint": "/sparql", "query": text, "run": asked, "prefixes": PREFIXES,
+              "examples": [{"name": spec.name, "summary": spec.summary, "text": example_text(spec, lang)}
+                           for spec in ctx.catalogue.values()]}
+    answer = page(request, "query.html", status=status, query=text, result=result, table=table, error=error,
+                  formats=render.RESULT_OFFERS, editor=editor, prefixes=PREFIXES)
+    answer.headers["Content-Security-Policy"] = EDITOR_POLICY
+    return answer
+
+
+def example_text(spec: QuerySpec, lang: str) -> str:
+    """Return a catalogued query's text as the API runs it with its default parameters (bound by
+    ``VALUES``), or as written when a parameter is required."""
+    try:
+        return inline_bindings(spec.text, bind_parameters(spec, {}, lang))
+    except GraphError:
+        return spec.text
 
 
 async def _show(request: Request, ctx: ApiContext, iri: str, lang: str) -> Response:

@@ -133,7 +133,12 @@ async def run_protocol_query(ctx: ApiContext, params: list[tuple[str, str]], acc
 
 _SPARQL_DOC = ("SPARQL 1.1 Protocol query operation: GET with `query=`, POST form-encoded, or POST "
                "`application/sparql-query`. Results are negotiated from `Accept` (q-values honoured). "
-               "Read-only; each query runs under a time and a result-size limit.")
+               "Read-only; each query runs under a time and a result-size limit.\n\n"
+               "The project's prefixes (`kg:`, `kgid:`, `skos:`, `dcterms:`, `org:`, `prov:`, `xsd:` …: every "
+               "prefix listed on the `/query` page) are declared, so `SELECT * { ?s a kg:Touchpoint }` needs no "
+               "PREFIX lines; a query's own PREFIX line for the same name wins. A malformed query gets 400 with "
+               "one readable line in `message` (\"unknown prefix `foo:` at line 2, column 7 …\", \"syntax error "
+               "at line L, column C: expected …, found …\") and `line`, `column`.")
 
 
 @router.get("/sparql", summary="SPARQL query (GET)", description=_SPARQL_DOC, responses={**_ERRORS},
