@@ -338,7 +338,9 @@ def _openapi_param(param: ParamSpec) -> inspect.Parameter:
 def add_query_operations(app: FastAPI, ctx: ApiContext) -> None:
     """Add one ``GET /queries/{name}`` operation per catalogued query, then a 404 for unknown names."""
     content = {PLAIN_JSON: {"schema": {"$ref": "#/components/schemas/Page"}}}
-    content |= {f.media_type: {"schema": {"type": "string"}} for f in RESULT_FORMATS.values()}
+    # A SPARQL JSON answer (``?format=json``) is a JSON object; the other formats are text.
+    content |= {f.media_type: {"schema": {"type": "object" if f.media_type.endswith("+json") else "string"}}
+                for f in RESULT_FORMATS.values()}
     for spec in ctx.catalogue.values():
         app.add_api_route(
             f"/queries/{spec.name}", _endpoint(spec, ctx.settings.query_row_limit), methods=["GET"],
