@@ -234,8 +234,10 @@ async def query_page(request: Request, name: str, ctx: ApiContext = Depends(get_
     without running; a bad value is shown beside its field (status 422)."""
     spec = ctx.catalogue.get(name)
     if spec is None:
-        return page(request, "error.html", status=404, title="Not found",
-                    message=str(unknown_query(name, "The catalogue at /queries lists them.")))
+        missing = page(request, "error.html", status=404, title="Not found",
+                       message=str(unknown_query(name, "The catalogue at /queries lists them.")))
+        missing.headers["Vary"] = "Accept"
+        return missing
     params = request.query_params
     raw = {p.name: params[p.name] for p in spec.params if p.name in params}
     lang = catalogue_views.page_language(params.get("lang"))
