@@ -8,10 +8,11 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
+from graph.formats import RESULT_FORMATS
 from graph.queries import QuerySpec, run_query
 from graph.store import EmbeddedStore
 
-from api_support import KGID
+from api_support import HTML, KGID
 
 NAME = "agency-touchpoints"
 
@@ -108,8 +109,45 @@ def test_openapi_has_one_operation_per_query(client: TestClient, catalogue: dict
     for spec in catalogue.values():
         operation = paths[f"/queries/{spec.name}"]["get"]
         names = {p["name"] for p in operation["parameters"]}
-        assert {p.name for p in spec.params} | {"lang", "limit", "offset"} == names
+        assert {p.name for p in spec.params} | {"lang", "limit", "offset", "format"} == names
         assert operation["summary"] == spec.summary
+        fmt = next(p for p in operation["parameters"] if p["name"] == "format")
+        assert fmt["schema"]["enum"] == list(RESULT_FORMATS) and "Accept" in fmt["description"]
+
+
+@pytest.mark.parametrize("name", list(RESULT_FORMATS))
+def test_format_overrides_accept(client: TestClient, name: str) -> None:
+    response = client.get(f"/queries/{NAME}", params={"limit": 3, "format": name},
+                          headers={"accept": "text/html,application/json;q=0.9"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == RESULT_FORMATS[name].media_type
+    assert int(response.headers["x-total-count"]) > 3
+
+
+def test_csv_format_matches_the_library(client: TestClient, store: EmbeddedStore, catalogue: dict[str, QuerySpec]) -> None:
+    text = client.get(f"/queries/{NAME}", params={"limit": 4, "offset": 2, "format": "csv"}).text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["agency"] for r in rows] == [r["agency"] for r in expected(store, catalogue[NAME])[2:6]]
+
+
+@pytest.mark.parametrize("value", ["yaml", "CSV", ""])
+def test_unknown_format_is_400_naming_the_formats(client: TestClient, value: str) -> None:
+    response = client.get(f"/queries/{NAME}", params={"format": value})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["parameter"] == "format"
+    assert all(name in body["message"] for name in RESULT_FORMATS)
+
+
+@pytest.mark.parametrize(("accept", "media"), [
+    (HTML["accept"], "text/plain"), ("text/plain", "text/plain"), ("*/*", "application/sparql-query"),
+    ("application/sparql-query", "application/sparql-query"), (None, "application/sparql-query"),
+])
+def test_rq_text_is_shown_to_browsers(client: TestClient, catalogue: dict[str, QuerySpec], accept: str | None,
+                                      media: str) -> None:
+    response = client.get(f"/queries/{NAME}.rq", headers={} if accept is None else {"accept": accept})
+    assert response.headers["content-type"] == f"{media}; charset=utf-8"
+    assert response.text == catalogue[NAME].text and "accept" in response.headers["vary"].lower()
 
 
 def test_an_empty_page_carries_the_querys_note(client: TestClient) -> None:

@@ -1,7 +1,9 @@
 """The query library as REST: ``/queries`` lists the catalogue, ``/queries/{name}`` runs one.
 
 Each catalogued query gets its own OpenAPI operation whose query-string parameters are the
-ones its header declares, plus ``lang``, ``limit`` and ``offset``.
+ones its header declares, plus ``lang``, ``limit``, ``offset`` and ``format``. A browser (whose
+``Accept`` prefers HTML, without ``?format=``) gets pages instead: the catalogue, and per query a
+form, a paged results table and downloads.
 """
 
 from __future__ import annotations
@@ -13,15 +15,20 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.datastructures import Headers, QueryParams
+from starlette.routing import Match
+from starlette.types import Scope
 
-from graph.api import render
+from graph.api import catalogue_views, render
 from graph.api.answers import answer_key
 from graph.api.context import ApiContext, get_context
-from graph.api.errors import ApiError, ErrorBody
-from graph.errors import QueryError
+from graph.api.errors import ApiError, ErrorBody, status_for
+from graph.api.routes.pages import page
+from graph.errors import GraphError, QueryError
 from graph.formats import RESULT_FORMATS
-from graph.negotiate import choose
+from graph.negotiate import choose, prefers_html
 from graph.queries import (
     DATE_PARAMETER_PATTERN,
     IRI_PARAMETER_PATTERN,
@@ -33,12 +40,14 @@ from graph.queries import (
     find_query,
     unknown_query,
 )
+from graph.results import Serialized, serialize_result
 from graph.store import QueryResult, Term
 from graph.store.sparql_text import tokens
 
 router = APIRouter(tags=["queries"])
 
 PLAIN_JSON = "application/json"
+SPARQL_QUERY = "application/sparql-query"
 DEFAULT_LIMIT = 100
 LISTING = "GET /queries lists them."
 #: Patterns of the OpenAPI document: a value that fits is one the query accepts (a real calendar
@@ -98,18 +107,54 @@ def query_info(spec: QuerySpec) -> QueryInfo:
                                  for p in spec.params])
 
 
+def wants_page(scope: Scope) -> bool:
+    """Return whether a request asks for a page: its ``Accept`` prefers HTML to JSON and the SPARQL
+    results formats, and no ``?format=`` overrides it."""
+    if "format" in QueryParams(scope.get("query_string", b"").decode("latin-1")):
+        return False
+    return prefers_html(Headers(scope=scope).get("accept"), [PLAIN_JSON, *render.RESULT_OFFERS])
+
+
+class PageRoute(APIRoute):
+    """A route for browsers: any other request falls through to the next route of the same path."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Match as an ordinary route would, but only a request that :func:`wants_page`."""
+        match, child = super().matches(scope)
+        if match is not Match.NONE and not wants_page(scope):
+            return Match.NONE, {}
+        return match, child
+
+
+async def catalogue_page(request: Request, ctx: ApiContext = Depends(get_context)) -> Response:
+    """The catalogue as a page: every query's question, description, tags and parameters."""
+    answer = page(request, "queries.html", title="Queries", queries=list(ctx.catalogue.values()))
+    answer.headers["Vary"] = "Accept"
+    return answer
+
+
+router.add_api_route("/queries", catalogue_page, methods=["GET"], include_in_schema=False,
+                     route_class_override=PageRoute)
+
+
 @router.get("/queries", summary="List the query catalogue", response_model=list[QueryInfo])
-async def list_queries(ctx: ApiContext = Depends(get_context)) -> list[QueryInfo]:
-    """Every catalogued query with its parameters, columns and link."""
+async def list_queries(response: Response, ctx: ApiContext = Depends(get_context)) -> list[QueryInfo]:
+    """Every catalogued query with its parameters, columns and link (a browser gets the catalogue page)."""
+    response.headers["Vary"] = "Accept"
     return [query_info(spec) for spec in ctx.catalogue.values()]
 
 
 @router.get("/queries/{name}.rq", summary="The SPARQL text of a catalogued query",
-            responses={200: {"content": {"application/sparql-query": {"schema": {"type": "string"}}}},
+            responses={200: {"content": {SPARQL_QUERY: {"schema": {"type": "string"}},
+                                         "text/plain": {"schema": {"type": "string"}}}},
                        404: {"model": ErrorBody}})
-async def query_text(name: str, ctx: ApiContext = Depends(get_context)) -> Response:
-    """Return the ``.rq`` file, header included."""
-    return Response(_find(ctx, name).text, media_type="application/sparql-query; charset=utf-8")
+async def query_text(request: Request, name: str, ctx: ApiContext = Depends(get_context)) -> Response:
+    """Return the ``.rq`` file, header included: as ``application/sparql-query``, or as ``text/plain``
+    to a browser (which shows it rather than saving it) and to a client that asks for text."""
+    accept = request.headers.get("accept")
+    text_wanted = prefers_html(accept, [SPARQL_QUERY]) or choose(accept, [SPARQL_QUERY, "text/plain"]) == "text/plain"
+    media = "text/plain" if text_wanted else SPARQL_QUERY
+    return Response(_find(ctx, name).text, media_type=f"{media}; charset=utf-8", headers={"Vary": "Accept"})
 
 
 def _find(ctx: ApiContext, name: str) -> QuerySpec:
@@ -172,21 +217,89 @@ def _page_json(spec: QuerySpec, page: QueryResult, total: int, limit: int, offse
                 total=total, next=nxt, note=spec.when_empty or None if total == 0 else None)
 
 
+def _whole(params: QueryParams, name: str, default: int, low: int, high: int, errors: dict[str, str]) -> int:
+    """Read the whole number ``name`` from ``params`` (``default`` when absent); note a bad one in ``errors``."""
+    raw = params.get(name, "").strip()
+    if not raw:
+        return default
+    if raw.lstrip("+").isdigit() and low <= int(raw) <= high:
+        return int(raw)
+    errors[name] = f"parameter '{name}' must be a whole number from {low} to {high}, not {raw!r}."
+    return default
+
+
+async def query_page(request: Request, name: str, ctx: ApiContext = Depends(get_context)) -> Response:
+    """One catalogued query as a page: its question, a typed form, a paged table of the answer,
+    downloads and its SPARQL. A query whose required parameters are not given yet shows the form
+    without running; a bad value is shown beside its field (status 422)."""
+    spec = ctx.catalogue.get(name)
+    if spec is None:
+        missing = page(request, "error.html", status=404, title="Not found",
+                       message=str(unknown_query(name, "The catalogue at /queries lists them.")))
+        missing.headers["Vary"] = "Accept"
+        return missing
+    params = request.query_params
+    raw = {p.name: params[p.name] for p in spec.params if p.name in params}
+    lang = catalogue_views.page_language(params.get("lang"))
+    errors: dict[str, str] = {}
+    most = ctx.settings.query_row_limit
+    limit = _whole(params, "limit", DEFAULT_LIMIT, 1, most, errors)
+    offset = _whole(params, "offset", 0, 0, most, errors)
+    # A first visit (no declared parameter in the address) waits for the form when a value is required.
+    waiting = not raw and any(p.required and p.default is None for p in spec.params)
+    result: QueryResult | None = None
+    total, status, message = 0, 200, next(iter(errors.values()), None)
+    if errors:
+        status = 422
+    elif not waiting:
+        try:
+            result, total = await run_catalogued(ctx, spec, raw, params.get("lang", lang), limit, offset)
+        except ApiError as exc:
+            status, message = exc.status, exc.message
+            if exc.parameter:
+                errors[exc.parameter] = exc.message
+        except GraphError as exc:
+            status, message = status_for(exc), str(exc)
+    view = catalogue_views
+    answer = page(
+        request, "query_page.html", status=status, title=spec.summary, spec=spec, info=query_info(spec),
+        fields=await view.form_fields(ctx, spec, raw, lang, errors), errors=errors, message=message,
+        limit=limit, offset=offset, sizes=view.page_sizes(limit), result=result, total=total,
+        table=[] if result is None else await view.results_table(ctx, result, lang),
+        note=spec.when_empty if result is not None and total == 0 else "",
+        pager=[] if result is None else view.pager(spec, raw, lang, limit, offset, total),
+        downloads=[] if result is None else view.downloads(spec, raw, lang, most),
+        editor=view.editor_address(spec))
+    answer.headers["Vary"] = "Accept"
+    return answer
+
+
+router.add_api_route("/queries/{name}", query_page, methods=["GET"], include_in_schema=False,
+                     route_class_override=PageRoute)
+
+
 def _endpoint(spec: QuerySpec, max_limit: int) -> Callable[..., Awaitable[Response]]:
     async def endpoint(request: Request, ctx: ApiContext = Depends(get_context), **kwargs: object) -> Response:
         lang = str(kwargs.pop("lang"))
         limit = int(kwargs.pop("limit"))  # type: ignore[call-overload]
         offset = int(kwargs.pop("offset"))  # type: ignore[call-overload]
+        fmt = kwargs.pop("format")
+        if fmt is not None and fmt not in RESULT_FORMATS:
+            raise ApiError(400, f"format {fmt!r} is not offered. Use one of: {', '.join(RESULT_FORMATS)} "
+                                "(or leave it out and ask by Accept).", parameter="format")
         raw = {p.name: str(kwargs[f"p_{p.name}"]) for p in spec.params if kwargs.get(f"p_{p.name}") is not None}
-        page, total = await run_catalogued(ctx, spec, raw, lang, limit, offset)
+        rows, total = await run_catalogued(ctx, spec, raw, lang, limit, offset)
         accept = request.headers.get("accept")
         links = {"X-Total-Count": str(total)}
+        if fmt is not None:
+            written = Serialized(rows.kind, str(fmt), serialize_result(rows, str(fmt)))
+            return render.respond(written, accept, headers=links)
         if choose(accept, [PLAIN_JSON, *render.RESULT_OFFERS]) == PLAIN_JSON:
-            body = _page_json(spec, page, total, limit, offset, request)
+            body = _page_json(spec, rows, total, limit, offset, request)
             if body.next:
                 links["Link"] = f'<{body.next}>; rel="next"'
             return JSONResponse(body.model_dump(), headers={"Vary": "Accept", **links})
-        return render.respond(page, accept, headers=links)
+        return render.respond(rows, accept, headers=links)
 
     params = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
               inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ApiContext,
@@ -199,6 +312,11 @@ def _endpoint(spec: QuerySpec, max_limit: int) -> Callable[..., Awaitable[Respon
                           default=Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="rows per page")),
         inspect.Parameter("offset", inspect.Parameter.KEYWORD_ONLY, annotation=int,
                           default=Query(0, ge=0, le=max_limit, description="rows to skip (stable order)")),
+        inspect.Parameter("format", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+                          default=Query(None, description="the answer's format, overriding Accept: "
+                                        + ", ".join(f"{n} ({f.label})" for n, f in RESULT_FORMATS.items())
+                                        + ". Any other value is refused with 400.",
+                                        json_schema_extra={"enum": list(RESULT_FORMATS)})),
     ]
     endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     endpoint.__name__ = "query_" + spec.name.replace("-", "_")
@@ -222,7 +340,9 @@ def _openapi_param(param: ParamSpec) -> inspect.Parameter:
 def add_query_operations(app: FastAPI, ctx: ApiContext) -> None:
     """Add one ``GET /queries/{name}`` operation per catalogued query, then a 404 for unknown names."""
     content = {PLAIN_JSON: {"schema": {"$ref": "#/components/schemas/Page"}}}
-    content |= {f.media_type: {"schema": {"type": "string"}} for f in RESULT_FORMATS.values()}
+    # A SPARQL JSON answer (``?format=json``) is a JSON object; the other formats are text.
+    content |= {f.media_type: {"schema": {"type": "object" if f.media_type.endswith("+json") else "string"}}
+                for f in RESULT_FORMATS.values()}
     for spec in ctx.catalogue.values():
         app.add_api_route(
             f"/queries/{spec.name}", _endpoint(spec, ctx.settings.query_row_limit), methods=["GET"],
