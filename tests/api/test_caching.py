@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import gzip
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from graph.api import create_app
+from graph.api.caching import request_tag
 from graph.build import load_built_graph
 from graph.cli import make_parser
 from graph.config import Settings
@@ -101,6 +103,14 @@ def test_the_etag_follows_accept_language_and_parameters(client: TestClient, age
     }
     assert len(tags) == 5
     assert etag(client, PAGE + "?lang=en&limit=5") == etag(client, PAGE + "?limit=5&lang=en")
+
+
+def test_the_etag_changes_with_the_day() -> None:
+    # council-members' date defaults to today: yesterday's tag must not validate today's answer.
+    scope = {"path": "/queries/council-members", "query_string": b"lang=sv"}
+    monday, tuesday = dt.date(2026, 11, 30), dt.date(2026, 12, 1)
+    assert request_tag("seed", scope, None, monday) == request_tag("seed", scope, None, monday)
+    assert request_tag("seed", scope, None, monday) != request_tag("seed", scope, None, tuesday)
 
 
 @pytest.mark.parametrize("form", ["{tag}", "W/{tag}", '"other", {tag}', "*"])

@@ -18,6 +18,7 @@ answer is computed: a matching ``If-None-Match`` gets ``304`` without running an
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import zlib
@@ -125,13 +126,15 @@ def compressible(content_type: str) -> bool:
     return media.startswith("text/") or media.endswith(("+json", "+xml")) or media in _TEXTUAL
 
 
-def request_tag(seed: str, scope: Scope, accept: str | None) -> str:
+def request_tag(seed: str, scope: Scope, accept: str | None, day: dt.date | None = None) -> str:
     """Return the entity tag (without quotes or suffix) of a request's answer.
 
     ``accept`` is the request's ``Accept`` header for negotiated answers, ``None`` otherwise.
+    ``day`` (default: today) is part of the meaning: a date parameter left out means ``today``,
+    so the same address may answer otherwise tomorrow.
     """
     query = sorted(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
-    meaning = "\0".join([seed, scope["path"], urlencode(query),
+    meaning = "\0".join([seed, (day or dt.date.today()).isoformat(), scope["path"], urlencode(query),
                          "" if accept is None else " ".join(accept.lower().split())])
     return hashlib.sha256(meaning.encode()).hexdigest()[:32]
 
