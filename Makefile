@@ -6,7 +6,7 @@ OUT    ?= dist
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test build validate clean bench release-notes
+.PHONY: run test build validate clean bench release-notes ontology-docs
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11")'
@@ -48,6 +48,10 @@ RELEASE_NOTES ?= docs/release-notes/0.1.0-to-0.2.0.md
 release-notes: $(VENV)/.installed
 	@mkdir -p $(dir $(RELEASE_NOTES))
 	$(BIN)/kg diff $(RELEASE_FROM) $(RELEASE_TO) --format markdown --examples 5 -o $(RELEASE_NOTES)
+
+# The ontology's HTML documentation (pyLODE, in the test extra) into docs/ontology/, committed for static hosting.
+ontology-docs: $(VENV)/.installed
+	$(BIN)/kg ontology-docs --out docs/ontology
 
 clean:
 	rm -rf $(OUT) $(VENV) .pytest_cache
