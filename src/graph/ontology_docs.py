@@ -216,15 +216,18 @@ def joined_title(labels: dict[str, str]) -> str:
     return f"{first} ({'; '.join(others)})" if others else first
 
 
-def presentation_graph(module: OntologyModule) -> rdflib.Graph:
+def presentation_graph(module: OntologyModule, modules: Iterable[OntologyModule] = ()) -> rdflib.Graph:
     """Return what pyLODE documents for ``module``: its header and its ``kg:`` terms, each with one title.
 
     The labels become one ``dcterms:title`` per subject (:func:`joined_title`); every other triple
     about the ontology and its ``kg:`` terms is kept as it is. The ``kgid:`` concept schemes are
-    left out here and shown by :func:`concept_section`.
+    left out here and shown by :func:`concept_section`. The other ``modules`` lend their titles,
+    so that an import reads as the module's name. A header that names its namespace's prefix
+    (``vann:preferredNamespacePrefix "kg"``) but not the namespace gets the namespace of that
+    project prefix, as ``core`` states it: pyLODE needs it to tell the module's own terms.
     """
     import rdflib
-    from rdflib.namespace import DCTERMS, RDFS
+    from rdflib.namespace import DCTERMS, RDFS, VANN
 
     source = rdflib.Graph().parse(module.path, format="turtle")
     shown = rdflib.Graph(bind_namespaces="none")
@@ -238,6 +241,13 @@ def presentation_graph(module: OntologyModule) -> rdflib.Graph:
             labels.setdefault(s, {})[o.language or ""] = str(o)
         else:
             shown.add((s, p, o))
+    header = rdflib.URIRef(module.iri)
+    declared = str(source.value(header, VANN.preferredNamespacePrefix))
+    if declared in PREFIXES and source.value(header, VANN.preferredNamespaceUri) is None:
+        shown.add((header, VANN.preferredNamespaceUri, rdflib.Literal(PREFIXES[declared])))
+    for other in modules:
+        if other.iri != module.iri:
+            labels[rdflib.URIRef(other.iri)] = other.labels
     for subject, by_lang in labels.items():
         shown.add((subject, DCTERMS.title, rdflib.Literal(joined_title(by_lang))))
     return shown
@@ -285,16 +295,17 @@ def concept_section(module: OntologyModule) -> str:
     return "\n".join(parts)
 
 
-def module_page(module: OntologyModule, homes: dict[str, str]) -> str:
+def module_page(module: OntologyModule, modules: list[OntologyModule]) -> str:
     """Return the HTML page pyLODE makes for ``module``, with stable anchors and the source recorded.
 
-    ``homes`` maps every ``kg:`` term of every module to its module's name, so that a link to a
-    term of another module goes to that module's page (``organisations.html#Agency``).
+    ``modules`` are all the modules, so that a link to a term of another module goes to that
+    module's page (``organisations.html#Agency``).
     """
     from pylode import OntPub
 
+    homes = {term: m.name for m in modules for term in m.terms}
     with tempfile.TemporaryDirectory(prefix="kg-pylode-") as tmp:
-        doc = OntPub(presentation_graph(module), sort_subjects=True)
+        doc = OntPub(presentation_graph(module, modules), sort_subjects=True)
         for local, home in homes.items():
             # pyLODE writes '#' + this id in links; another module's term gets a marker replaced below.
             doc.fids[KG + local] = local if home == module.name else f"@{home}.html#{local}"
@@ -405,8 +416,7 @@ def write_ontology_docs(ontology_dir: Path, out_dir: Path) -> list[Path]:
         raise GraphError("the ontology documentation is made with pyLODE: install it with "
                          "pip install 'mmr-kg[docs]' (make ontology-docs does).") from None
     modules = read_modules(ontology_dir)
-    homes = {term: m.name for m in modules for term in m.terms}
-    pages = {f"{m.name}.html": module_page(m, homes) for m in modules}
+    pages = {f"{m.name}.html": module_page(m, modules) for m in modules}
     pages[INDEX_PAGE] = index_page(modules)
     pages[STYLESHEET] = (resources.files(pylode) / STYLESHEET).read_text(encoding="utf-8")
     out_dir.mkdir(parents=True, exist_ok=True)

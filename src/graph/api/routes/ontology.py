@@ -76,12 +76,12 @@ def _site_page(folder: Path, name: str, modules: tuple[str, ...]) -> str | None:
     return site_links(path.read_text(encoding="utf-8"), modules) if path.is_file() else None
 
 
-def _html_page(name: str, terms: OntologyTerms) -> HTMLResponse:
+def _html_page(name: str, terms: OntologyTerms, *, negotiated: bool = True) -> HTMLResponse:
     text = _site_page(default_docs_dir(), name, tuple(sorted(terms.graphs)))
     if text is None:
         raise ApiError(404, f"the documentation page {name} was not generated; run 'kg ontology-docs' "
                             "(make ontology-docs) in the checkout.")
-    return HTMLResponse(text, headers={"Vary": "Accept"})
+    return HTMLResponse(text, headers={"Vary": "Accept"} if negotiated else None)
 
 
 async def _rdf(ctx: ApiContext, request: Request, graph: ox.NamedNode, term: str | None) -> Response:
@@ -107,7 +107,7 @@ def _not_found(request: Request, message: str) -> Response:
 @router.get("/def/", response_class=HTMLResponse, summary="The ontology's modules")
 async def ontology_index(ctx: ApiContext = Depends(get_context)) -> HTMLResponse:
     """The index of the ontology's modules: title, description, version, each linked to its page."""
-    return _html_page(INDEX_PAGE, await ontology_terms(ctx))
+    return _html_page(INDEX_PAGE, await ontology_terms(ctx), negotiated=False)
 
 
 @router.get("/def/{name}", summary="A term of the ontology (kg:{name})", response_class=Response,

@@ -11,6 +11,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
+from test_server import browser, kg_serve  # noqa: F401  (browser is a fixture)
 
 from graph.api.http import PAGE_POLICY
 from graph.config import Settings
@@ -18,7 +19,6 @@ from graph.namespaces import KG
 from graph.ontology_docs import OntologyModule, read_modules
 
 from api_support import HTML
-from test_server import browser, kg_serve  # noqa: F401  (browser is a fixture)
 
 TURTLE = {"accept": "text/turtle"}
 JSONLD = {"accept": "application/ld+json"}
@@ -142,7 +142,7 @@ def served(built_files: Path) -> Iterator[str]:
 
 @pytest.mark.server
 @pytest.mark.browser
-def test_browser_shows_a_term_in_its_module_page_without_console_errors(served: str, browser: object) -> None:
+def test_browser_shows_a_term_in_its_module_page_without_console_errors(served: str, browser: object) -> None:  # noqa: F811
     from selenium.webdriver.common.by import By
     driver = browser
     driver.get_log("browser")  # type: ignore[attr-defined]  # drop what earlier pages logged
