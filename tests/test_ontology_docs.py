@@ -1,4 +1,5 @@
-"""``kg ontology-docs``: the pages in docs/ontology are current, complete, deterministic and self-contained."""
+"""``kg ontology-docs`` (graph.ontology_docs, graph.ontology_pages): the pages in docs/ontology are current,
+complete, deterministic and self-contained."""
 
 from __future__ import annotations
 
@@ -13,14 +14,8 @@ from graph.cli import main
 from graph.config import Settings
 from graph.errors import BuildError
 from graph.namespaces import KG, KGID, ONTOLOGY_BASE
-from graph.ontology_docs import (
-    INDEX_PAGE,
-    OntologyModule,
-    module_page,
-    read_modules,
-    stale_pages,
-    write_ontology_docs,
-)
+from graph.ontology_docs import INDEX_PAGE, OntologyModule, read_modules, stale_pages
+from graph.ontology_pages import module_page, write_ontology_docs
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "ontology"
@@ -158,7 +153,7 @@ def test_the_command_writes_the_shipped_ontology_where_it_is_told(settings: Sett
         calls.append((ontology_dir, out_dir))
         return [out_dir / "core.html"]
 
-    monkeypatch.setattr("graph.ontology_docs.write_ontology_docs", write)
+    monkeypatch.setattr("graph.ontology_pages.write_ontology_docs", write)
     assert main(["ontology-docs", "--out", str(tmp_path)]) == 0
     assert calls == [(settings.ontology_dir, tmp_path)]
     assert f"wrote {tmp_path / 'core.html'}" in capsys.readouterr().out

@@ -36,7 +36,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_ontology_docs(args: argparse.Namespace) -> int:
-    from graph.ontology_docs import write_ontology_docs
+    from graph.ontology_pages import write_ontology_docs
 
     written = write_ontology_docs(default_settings().ontology_dir, args.out)
     for path in written:
