@@ -6,7 +6,7 @@ OUT    ?= dist
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test build validate clean bench release-notes vendor-editor
+.PHONY: run test build validate clean bench release-notes vendor-editor ontology-docs
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11")'
@@ -68,6 +68,10 @@ vendor-editor:
 	(cd "$$work" && grep -v ' LICENSE$$' $(CURDIR)/$(YASGUI_DIR)/SHA256SUMS | sha256sum --check --strict); \
 	for f in $(YASGUI_FILES); do cp "$$work/$$f" $(YASGUI_DIR)/; done; \
 	echo "@zazuko/yasgui $(YASGUI_VERSION) is in $(YASGUI_DIR)"
+
+# The ontology's HTML documentation (pyLODE, in the test extra) into docs/ontology/, committed for static hosting.
+ontology-docs: $(VENV)/.installed
+	$(BIN)/kg ontology-docs --out docs/ontology
 
 clean:
 	rm -rf $(OUT) $(VENV) .pytest_cache

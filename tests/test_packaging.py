@@ -29,6 +29,7 @@ def test_wheel_ships_every_source_folder(wheel: Path) -> None:
                     for p in (ROOT / folder).rglob("*") if p.is_file()}
         assert shipped == expected, folder
     assert "graph/py.typed" in names
+    assert {"graph/resources/docs/ontology/index.html", "graph/resources/docs/ontology/pylode.css"} <= set(names)
     assert {"graph/api/static/docs.js", "graph/api/static/favicon.svg", "graph/api/templates/docs.html"} <= set(names)
 
 

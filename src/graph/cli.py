@@ -35,6 +35,16 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_ontology_docs(args: argparse.Namespace) -> int:
+    from graph.ontology_pages import write_ontology_docs
+
+    written = write_ontology_docs(default_settings().ontology_dir, args.out)
+    for path in written:
+        print(f"wrote {path}")
+    print(f"{args.out}: {len(written)} files changed", file=sys.stderr)
+    return EXIT_OK
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from graph.api import create_app
     from graph.api.server import base_url, listen, serve
@@ -424,6 +434,13 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR",
                        help="output folder (default: dist)")
     build.set_defaults(func=_cmd_build)
+    docs = sub.add_parser("ontology-docs", help="write the ontology's HTML documentation (pyLODE) into DIR",
+                          description="Write one pyLODE page per ontology module, an index and the stylesheet "
+                                      "into DIR (default: docs/ontology); unchanged files are left alone. "
+                                      "Needs the docs extra: pip install 'mmr-kg[docs]'.")
+    docs.add_argument("--out", type=Path, default=Path("docs/ontology"), metavar="DIR",
+                      help="output folder (default: docs/ontology)")
+    docs.set_defaults(func=_cmd_ontology_docs)
     _add_query_commands(sub)
     _add_export_commands(sub)
     _add_quality_commands(sub)

@@ -14,7 +14,7 @@ from graph.api.caching import HttpCaching, dataset_digest, validator_seed
 from graph.api.context import ApiContext
 from graph.api.errors import install_error_handlers
 from graph.api.http import ProtocolMiddleware
-from graph.api.routes import catalogue, docs, exports, favicon, health, pages, report, sparql
+from graph.api.routes import catalogue, docs, exports, favicon, health, ontology, pages, report, sparql
 from graph.config import Settings
 from graph.queries import QuerySpec, load_catalogue
 from graph.store import EmbeddedStore, GraphStore
@@ -84,6 +84,7 @@ def create_app(store: GraphStore, settings: Settings, *, queries: Mapping[str, Q
     app.include_router(catalogue.router)
     catalogue.add_query_operations(app, ctx)
     app.include_router(pages.router)
+    app.include_router(ontology.router)
     app.include_router(report.router)
     app.include_router(exports.router)
     app.include_router(health.router)

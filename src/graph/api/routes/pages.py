@@ -17,7 +17,7 @@ from graph.api.context import ApiContext, get_context
 from graph.api.errors import ApiError, ErrorBody, status_for
 from graph.api.http import EDITOR_POLICY
 from graph.errors import GraphError, QueryError
-from graph.namespaces import KGID, PREFIXES, compact
+from graph.namespaces import KG, KGID, PREFIXES, compact
 from graph.negotiate import prefers_html
 from graph.queries import IRI_PARAMETER_PATTERN, LANGUAGES, Language, QuerySpec, bind_parameters, expand_iri, named_node
 from graph.store import QueryResult
@@ -134,7 +134,8 @@ async def _show(request: Request, ctx: ApiContext, iri: str, lang: str) -> Respo
             table = [dict(zip(result.variables, row, strict=True)) for row in rows]
     elif OBJECTIVE in view.type_iris:
         name = "objective.html"
-    answer = page(request, name, view=view, title=view.label(lang), table=table)
+    definition = "/def/" + iri.removeprefix(KG) if iri.startswith(KG) and iri != KG else None
+    answer = page(request, name, view=view, title=view.label(lang), table=table, definition=definition)
     answer.headers["Vary"] = "Accept"
     return answer
 
