@@ -19,6 +19,7 @@ from graph.config import Settings
 from graph.errors import BuildError
 from graph.namespaces import compact
 from graph.queries import LANGUAGES
+from graph.wording import count, plural
 
 SEVERITIES = ("Violation", "Warning", "Info")
 REPORT_FORMATS = ("text", "json", "turtle")
@@ -98,11 +99,11 @@ class ValidationReport:
             >>> ValidationReport([], rdflib.Graph()).to_text("Warning").splitlines()
             ['The graph conforms: 0 violations, 0 warnings, 0 infos.', 'Shown: violations and warnings.']
         """
-        counts = ", ".join(f"{self.count(s)} {s.lower()}{'s' if self.count(s) != 1 else ''}" for s in SEVERITIES)
+        counts = ", ".join(count(self.count(s), s.lower()) for s in SEVERITIES)
         lines = [f"The graph {self.verdict}: {counts}."]
         kept = severities_from(severity)
         if kept != SEVERITIES:
-            lines.append(f"Shown: {' and '.join(f'{s.lower()}s' for s in kept)}.")
+            lines.append(f"Shown: {' and '.join(plural(2, s.lower()) for s in kept)}.")
         lines.append("")
         for node, every in self.by_focus_node().items():
             results = [r for r in every if r.severity in kept]
