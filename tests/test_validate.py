@@ -126,6 +126,16 @@ def test_severity_shows_that_severity_and_worse_and_keeps_counts_and_exit(
     assert "kgsh:LabelledShape-english" in whole and "kgsh:LabelledShape-english" not in violations
 
 
+def test_text_report_wraps_at_the_width_and_loses_no_word(broken_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(broken_file)]) == 1
+    whole = capsys.readouterr().out
+    assert max(len(line) for line in whole.splitlines()) > 60
+    assert main(["validate", str(broken_file), "--width", "60"]) == 1
+    wrapped = capsys.readouterr().out
+    assert max(len(line) for line in wrapped.splitlines()) <= 60
+    assert "".join(wrapped.split()) == "".join(whole.split())  # every word kept: messages say what to do
+
+
 def test_severity_in_json_keeps_the_counts(broken_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(broken_file), "--format", "json"]) == 1
     whole = json.loads(capsys.readouterr().out)

@@ -248,7 +248,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     settings = default_settings()
     report = (validate_files(list(args.files), settings) if args.files
               else validate_store(build_graph(settings).store, settings))
-    sys.stdout.write(report.render(args.format, args.severity.capitalize()))
+    sys.stdout.write(report.render(args.format, args.severity.capitalize(), _width(args)))
     return EXIT_OK if report.conforms else EXIT_NONCONFORMING
 
 
@@ -324,6 +324,9 @@ def _add_validate_arguments(validate: argparse.ArgumentParser) -> None:
                           help="show results of this severity and worse: violation, warning or info (default: "
                                "all); the counts and the exit code stay those of the whole report; turtle is "
                                "always the whole report")
+    validate.add_argument("--width", type=_positive(int), metavar="N",
+                          help="wrap the text report at N characters (default: the terminal's width; "
+                               "unwrapped when piped)")
 
 
 # --- kg diff ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ asked for (``--width N``).
 from __future__ import annotations
 
 import shutil
+import textwrap
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -95,3 +96,21 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: i
         lines.append(GAP.join("-" * w for w in widths))
     lines += [line(row) for row in cells]
     return lines
+
+
+def wrap_lines(lines: Sequence[str], width: int | None) -> list[str]:
+    """Return ``lines`` wrapped at ``width`` (``None``: as they are), each continuation indented
+    four more than its line, for reports whose every word counts (``kg validate``'s messages).
+
+    Example:
+        >>> wrap_lines(["  WARNING add an English name", "ok"], 20)
+        ['  WARNING add an', '      English name', 'ok']
+    """
+    if width is None:
+        return list(lines)
+    wrapped: list[str] = []
+    for line in lines:
+        indent = " " * (len(line) - len(line.lstrip()))
+        wrapped += textwrap.wrap(line, width, initial_indent="", subsequent_indent=indent + "    ",
+                                 break_on_hyphens=False) or [line]
+    return wrapped
