@@ -50,6 +50,9 @@ class DatasetSize:
 def dataset_size(store: GraphStore) -> DatasetSize:
     """Count the statements of every named graph in ``store`` and the graphs (what ``/health``,
     the home page and ``kg summary`` all show)."""
+    if isinstance(store, EmbeddedStore):  # the same numbers without reading every quad through SPARQL
+        default = sum(1 for _ in store.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        return DatasetSize(len(store.store) - default, sum(1 for _ in store.store.named_graphs()))
     row = store.query(_SIZE).rows[0]
     return DatasetSize(*(int(term.value) if term is not None else 0 for term in row))
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from html import unescape
 
+import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
 from graph.store import EmbeddedStore
+from graph.summary import DatasetSize, dataset_size
 
 from api_support import HTML, KG
 
@@ -83,3 +85,20 @@ def test_home_and_health_show_one_explained_count(client: TestClient, store: Emb
     spaced = quads.replace(",", "\u00a0")
     assert size == f"{spaced} påståenden (quads) i {graphs.value} namngivna grafer"  # type: ignore[union-attr]
     assert "tripler" not in swedish and " triples" not in english
+
+
+def test_dataset_size_counts_the_statements_of_named_graphs() -> None:
+    ex = "https://example.org/"
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode(ex + "s"), ox.NamedNode(ex + "p"), ox.Literal("in the default graph")))
+    for n, graph in enumerate(["a", "a", "b"]):
+        store.add(ox.Quad(ox.NamedNode(ex + "s"), ox.NamedNode(ex + "p"), ox.Literal(str(n)), ox.NamedNode(ex + graph)))
+
+    class Remote:  # any other GraphStore is asked with SPARQL
+        def __init__(self) -> None:
+            self.inner = EmbeddedStore(store)
+
+        def query(self, sparql: str, *args: object, **kwargs: object) -> object:
+            return self.inner.query(sparql)
+
+    assert dataset_size(EmbeddedStore(store)) == dataset_size(Remote()) == DatasetSize(3, 2)  # type: ignore[arg-type]
