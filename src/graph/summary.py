@@ -120,8 +120,9 @@ def summarise_graph(graph_file: Path, settings: Settings, lang: str = "en",
     lines = [f"{title}: {graph_file}: {dataset_size(graph_store).describe(lang)}; {version} {settings.version}",
              f"{per_class}:"]
     labels = class_labels(graph_store)
-    rows = [[number(n, lang), class_name(iri, labels.get(iri, {}), lang).label, compact(iri)]
-            for iri, n in class_counts(store)]
+    names = [(n, class_name(iri, labels.get(iri, {}), lang)) for iri, n in class_counts(store)]
+    # a class without a label in either language shows "–": its IRI is beside it
+    rows = [[number(n, lang), name.label if name.lang else "–", compact(name.iri)] for n, name in names]
     lines += ["  " + line for line in render_table([entities, cls, "IRI"], rows,
                                                    None if width is None else width - 2, right=[0])]
     report = validate_store(store, settings)
