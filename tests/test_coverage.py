@@ -10,6 +10,7 @@ from graph.cli import main
 from graph.config import Settings
 from graph.coverage import compute_coverage
 from graph.store import EmbeddedStore
+from graph.textable import MIN_COLUMN
 
 KGID = "https://w3id.org/mmr-kg/id/"
 
@@ -65,8 +66,56 @@ def test_cli_coverage(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
         assert len(data["objectives"]) == 16
         assert all({"present", "missing", "touchpoints"} <= set(a) for a in data["agencies"])
     else:
-        assert "Swedish Chemicals Agency  (council member" in out
-        assert "lacks:" in out and "A Non-Toxic Environment" in out
+        assert "lacks:" not in out and "A Non-Toxic Environment" in out
+        assert "Swedish Chemicals Agency" in out  # piped: full names
+
+
+def test_coverage_grid_ticks_each_kind_an_agency_has(store: EmbeddedStore, settings: Settings) -> None:
+    table = compute_coverage(store, settings, "en")
+    assert [k.short for k in table.kinds] == [str(n) for n in range(1, len(table.kinds) + 1)]
+    labels = [k.label for k in table.kinds]
+    assert labels == sorted(labels, key=str.casefold) and len(set(labels)) == len(labels) == 22
+    kemi = next(a for a in table.agencies if a.agency == KGID + "agency-kemikalieinspektionen")
+    cells = dict(zip(labels, kemi.cells(table.kinds), strict=True))
+    guidance = kemi.present["sector guidance that shapes procurement"]
+    assert cells["sector guidance that shapes procurement"] == f"✓{guidance}"
+    assert all(cells[kind] == "" for kind in kemi.missing)
+    data = table.as_dict()
+    assert [k["label"] for k in data["kinds"]] == labels  # type: ignore[index]
+    row = next(a for a in data["agencies"] if a["agency"] == kemi.agency)  # type: ignore[index, union-attr]
+    assert row["cells"] == kemi.cells(table.kinds) and row["missing"] == kemi.missing
+
+
+def test_cli_coverage_grid_with_its_legend(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["coverage", "--lang", "en"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = lines[2].split()
+    assert header[:3] == ["agency", "council", "total"] and header[3:] == [str(n) for n in range(1, 23)]
+    kemi = next(line for line in lines if line.startswith("Swedish Chemicals Agency"))
+    column = lines[2].index(" 21") + 1  # "21": supervision of public procurement, which it lacks
+    assert "  21  supervision of public procurement" in lines
+    assert kemi[column:column + 3].strip() == ""
+    guidance = lines[2].index(" 20") + 1  # "20": sector guidance that shapes procurement, which it has
+    assert "  20  sector guidance that shapes procurement" in lines
+    assert kemi[guidance:guidance + 3].startswith("✓")
+
+
+def test_cli_coverage_fits_a_narrow_terminal_down_to_the_minimum(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["coverage", "--lang", "en"]) == 0
+    full = capsys.readouterr().out.splitlines()
+    assert main(["coverage", "--lang", "en", "--width", "60"]) == 0
+    narrow = capsys.readouterr().out.splitlines()
+    end = full.index("Kinds:") - 1
+    assert narrow.index("Kinds:") - 1 == end
+    # 22 tick columns cannot fit 60 characters: only the widest column (the names) gives way, and
+    # not below the minimum; the ticks and totals stay whole.
+    name_width = full[2].index("council") - 2
+    assert name_width > MIN_COLUMN and narrow[2].index("council") - 2 == MIN_COLUMN
+    assert narrow[3].startswith("-" * MIN_COLUMN + "  ")
+    for wide, cut in zip(full[4:end], narrow[4:end], strict=True):
+        assert cut[MIN_COLUMN:] == wide[name_width:]
+        name = wide[:name_width].rstrip()
+        assert cut[:MIN_COLUMN].rstrip() == (name if len(name) <= MIN_COLUMN else name[:MIN_COLUMN - 1] + "…")
 
 
 def test_every_objective_has_a_basis_and_curated_links_only_when_asked(store: EmbeddedStore,

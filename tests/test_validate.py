@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import rdflib
 
+from graph.build import BuiltGraph
 from graph.cli import main
 
 BROKEN_AGENCY = """\
@@ -82,8 +83,25 @@ def test_summary_counts_classes_and_gives_the_verdict(built_files: Path, capsys:
     assert main(["summary", "--graph", str(built_files / "graph.nq")]) == 0
     out = capsys.readouterr().out
     assert "kg:Touchpoint" in out and "kg:EnvironmentalQualityObjective" in out
-    assert "   16  kg:EnvironmentalQualityObjective" in out
+    rows = {line.split("  ")[-1].strip(): line.split() for line in out.splitlines() if line.startswith("  ")}
+    assert rows["kg:EnvironmentalQualityObjective"][:4] == ["16", "Environmental", "quality", "objective"]
+    assert rows["kg:Citation"][1] == "Citation" and rows["dcterms:BibliographicResource"][1:3] == ["Bibliographic", "Resource"]
     assert "Validation: conforms (0 violations" in out
+
+
+def test_summary_in_swedish_names_classes_and_counts_in_plural_words(
+        built_files: Path, built: BuiltGraph, capsys: pytest.CaptureFixture[str]) -> None:
+    graph_file = built_files / "graph.nq"
+    assert main(["summary", "--graph", str(graph_file), "--lang", "sv", "--width", "60"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    graphs = len({quad.graph_name for quad in built.store})
+    quads = f"{len(built.store):,}".replace(",", "\u00a0")
+    assert lines[0].startswith(f"Graf: {graph_file}: {quads} påståenden (quads) i {graphs} namngivna grafer; ")
+    assert all(len(line) <= 60 for line in lines[1:-1])
+    objective = next(line.split() for line in lines if "Miljökvalitetsmål" in line)
+    assert objective[0] == "16" and objective[2].startswith("kg:Environmental") and objective[2].endswith("…")
+    assert lines[-1].startswith("Validering: uppfyller formerna (0 överträdelser, ")
+    assert "varningar" in lines[-1] and "Warning" not in lines[-1]
 
 
 def test_summary_without_a_built_graph_says_to_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -106,6 +124,16 @@ def test_severity_shows_that_severity_and_worse_and_keeps_counts_and_exit(
     assert violations.splitlines()[1] == "Shown: violations."
     assert _severities(violations) == {"VIOLATION"}
     assert "kgsh:LabelledShape-english" in whole and "kgsh:LabelledShape-english" not in violations
+
+
+def test_text_report_wraps_at_the_width_and_loses_no_word(broken_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(broken_file)]) == 1
+    whole = capsys.readouterr().out
+    assert max(len(line) for line in whole.splitlines()) > 60
+    assert main(["validate", str(broken_file), "--width", "60"]) == 1
+    wrapped = capsys.readouterr().out
+    assert max(len(line) for line in wrapped.splitlines()) <= 60
+    assert "".join(wrapped.split()) == "".join(whole.split())  # every word kept: messages say what to do
 
 
 def test_severity_in_json_keeps_the_counts(broken_file: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,7 +19,7 @@ from graph.config import REMOTE_TIMEOUT_S, default_settings, project_version
 from graph.errors import GraphError, NetworkError, QueryError
 from graph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from graph.queries import LANGUAGES, bind_parameters, find_query, load_adhoc, load_catalogue
-from graph.results import serialize_result
+from graph.results import serialize_result, table_text
 from graph.store.source import DEFAULT_GRAPH_FILE, open_store
 
 log = logging.getLogger("graph")
@@ -74,16 +74,28 @@ def _parse_params(items: Sequence[str]) -> dict[str, str]:
     return params
 
 
+def _width(args: argparse.Namespace) -> int | None:
+    """The width the command's tables must fit: --width, else the terminal's, else none (piped)."""
+    from graph.textable import terminal_width
+
+    return terminal_width(sys.stdout, args.width)
+
+
+def _add_width(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--width", type=_positive(int), metavar="N",
+                        help="fit tables to N characters (default: the terminal's width; full values when piped)")
+
+
 def _cmd_queries(args: argparse.Namespace) -> int:
+    from graph.textable import render_table
+
     catalogue = load_catalogue(default_settings().queries_dir)
     rows = [(spec.name, spec.summary, ", ".join(
         f"{p.name}: {p.type}" + (f" = {p.default}" if p.default is not None else "")
         + (" (required)" if p.required else "") for p in spec.params) or "-")
         for spec in catalogue.values()]
-    headers = ("NAME", "SUMMARY", "PARAMETERS")
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(2)]
-    for name, summary, params in [headers, *rows]:
-        print(f"{name.ljust(widths[0])}  {summary.ljust(widths[1])}  {params}")
+    for line in render_table(("NAME", "SUMMARY", "PARAMETERS"), rows, _width(args), rule=False):
+        print(line)
     print(f"\nEvery query also takes lang ({' or '.join(LANGUAGES)}). Run one with: kg query NAME --param k=v")
     return EXIT_OK
 
@@ -106,8 +118,11 @@ def _cmd_query(args: argparse.Namespace) -> int:
         if exc.line is None:
             raise
         raise QueryError(f"{spec.path}: {exc}") from exc
-    format_name = "turtle" if result.kind == "graph" and args.format == "table" else args.format
-    sys.stdout.write(serialize_result(result, format_name).decode("utf-8"))
+    if args.format == "table" and result.kind != "graph":
+        sys.stdout.write(table_text(result, _width(args)))
+    else:
+        format_name = "turtle" if args.format == "table" else args.format
+        sys.stdout.write(serialize_result(result, format_name).decode("utf-8"))
     if result.kind == "select" and not result.rows and spec.when_empty:
         print(f"note: {spec.when_empty}", file=sys.stderr)
     if args.endpoint and result.kind == "select" and not result.rows:
@@ -138,6 +153,7 @@ def _cmd_push(args: argparse.Namespace) -> int:
 def _add_query_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     queries = sub.add_parser("queries", help="list the query catalogue: name, summary, parameters",
                              description="List the named queries in queries/*.rq with their parameters.")
+    _add_width(queries)
     queries.set_defaults(func=_cmd_queries)
 
     formats = [*RESULT_FORMATS, *GRAPH_FORMATS]
@@ -160,6 +176,7 @@ def _add_query_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
                        help=f"the built graph to load (default: {DEFAULT_GRAPH_FILE} if it exists)")
     query.add_argument("--timeout", type=float, default=REMOTE_TIMEOUT_S, metavar="S",
                        help=f"seconds to wait for the answer (default: {REMOTE_TIMEOUT_S:g})")
+    _add_width(query)
     query.set_defaults(func=_cmd_query)
 
     push = sub.add_parser(
@@ -250,7 +267,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     settings = default_settings()
     report = (validate_files(list(args.files), settings) if args.files
               else validate_store(build_graph(settings).store, settings))
-    sys.stdout.write(report.render(args.format, args.severity.capitalize()))
+    sys.stdout.write(report.render(args.format, args.severity.capitalize(), _width(args)))
     return EXIT_OK if report.conforms else EXIT_NONCONFORMING
 
 
@@ -265,14 +282,14 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(table.as_dict(), ensure_ascii=False, indent=2))
     else:
-        sys.stdout.write(table.to_text())
+        sys.stdout.write(table.to_text(_width(args)))
     return EXIT_OK
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
     from graph.summary import summarise_graph
 
-    text, conforms = summarise_graph(args.graph, default_settings())
+    text, conforms = summarise_graph(args.graph, default_settings(), args.lang, _width(args))
     sys.stdout.write(text)
     return EXIT_OK if conforms else EXIT_NONCONFORMING
 
@@ -300,6 +317,7 @@ def _add_quality_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     coverage.add_argument("--include-curated", action="store_true",
                           help="also list the curators' own aspect → objective links (unsure, never a "
                                "source's); each objective's basis is shown either way")
+    _add_width(coverage)
     coverage.set_defaults(func=_cmd_coverage)
 
     summary = sub.add_parser(
@@ -308,6 +326,9 @@ def _add_quality_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
                     "whether it conforms to the shapes. Exit 1 when it has violations.")
     summary.add_argument("--graph", type=Path, default=DEFAULT_GRAPH_FILE, metavar="FILE",
                          help=f"the built graph (default: {DEFAULT_GRAPH_FILE})")
+    summary.add_argument("--lang", choices=LANGUAGES, default="en",
+                         help="language of the text and the class names (default: en)")
+    _add_width(summary)
     summary.set_defaults(func=_cmd_summary)
 
 
@@ -322,6 +343,9 @@ def _add_validate_arguments(validate: argparse.ArgumentParser) -> None:
                           help="show results of this severity and worse: violation, warning or info (default: "
                                "all); the counts and the exit code stay those of the whole report; turtle is "
                                "always the whole report")
+    validate.add_argument("--width", type=_positive(int), metavar="N",
+                          help="wrap the text report at N characters (default: the terminal's width; "
+                               "unwrapped when piped)")
 
 
 # --- kg diff ------------------------------------------------------------------------------------
@@ -370,6 +394,26 @@ def _add_diff_arguments(diff: argparse.ArgumentParser) -> None:
     diff.add_argument("-o", "--out", type=Path, metavar="FILE", help="write to FILE instead of stdout")
 
 
+def _cmd_completion(args: argparse.Namespace) -> int:
+    from graph.completion import completion_script
+
+    names = list(load_catalogue(default_settings().queries_dir))
+    sys.stdout.write(completion_script(make_parser(), args.shell, {("query",): names}))
+    return EXIT_OK
+
+
+def _add_completion_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from graph.completion import SHELLS
+
+    completion = sub.add_parser(
+        "completion", help="print a shell completion script (bash, zsh or fish)",
+        description="Print a completion script for SHELL, generated from kg's own options, so it lists "
+                    "every subcommand, option, choice and catalogued query name. Load it with, for bash: "
+                    "eval \"$(kg completion bash)\" (see the README for zsh and fish).")
+    completion.add_argument("shell", choices=SHELLS, metavar="SHELL", help=f"one of: {', '.join(SHELLS)}")
+    completion.set_defaults(func=_cmd_completion)
+
+
 def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
     """An argparse type: a number of ``kind`` greater than zero."""
     def parse(text: str) -> int | float:
@@ -407,11 +451,15 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self._populate = populate
 
-    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
-                         namespace: Any = None) -> tuple[Any, list[str]]:
+    def populate_now(self) -> None:
+        """Add the arguments this parser adds when used (once); shell completion needs them all."""
         if self._populate is not None:
             populate, self._populate = self._populate, None
             populate(self)
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: Any = None) -> tuple[Any, list[str]]:
+        self.populate_now()
         return super().parse_known_args(args, namespace)
 
 
@@ -445,6 +493,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_export_commands(sub)
     _add_quality_commands(sub)
     _add_diff_command(sub)
+    _add_completion_command(sub)
 
     serve = sub.add_parser("serve", help="serve the graph over HTTP: SPARQL endpoint, query REST API and pages",
                            description="Start the HTTP API on HOST:PORT and print its address. Serves "

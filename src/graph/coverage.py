@@ -12,6 +12,19 @@ from dataclasses import asdict, dataclass, field
 from graph.config import Settings
 from graph.queries import LANGUAGES, load_catalogue, run_query
 from graph.store import GraphStore, Term
+from graph.textable import render_table
+
+TICK = "✓"
+
+
+@dataclass(frozen=True)
+class KindColumn:
+    """One column of the agency × kind grid: the kind, its label, and the short header that the
+    legend explains (its number in the grid, from 1)."""
+
+    kind: str
+    label: str
+    short: str
 
 
 @dataclass
@@ -27,6 +40,10 @@ class AgencyCoverage:
     @property
     def touchpoints(self) -> int:
         return sum(self.present.values())
+
+    def cells(self, kinds: list[KindColumn]) -> list[str]:
+        """Return the agency's grid cells for ``kinds``: a tick with the count, or blank."""
+        return [f"{TICK}{self.present[k.label]}" if self.present.get(k.label) else "" for k in kinds]
 
 
 @dataclass
@@ -56,24 +73,28 @@ class Coverage:
     agencies: list[AgencyCoverage]
     objectives: list[ObjectiveCoverage]
     include_curated: bool = False
+    kinds: list[KindColumn] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        """Return the table as plain data (the JSON form)."""
+        """Return the table as plain data (the JSON form; ``kinds`` are the grid's columns)."""
         return {
-            "agencies": [asdict(a) | {"touchpoints": a.touchpoints} for a in self.agencies],
+            "agencies": [asdict(a) | {"touchpoints": a.touchpoints, "cells": a.cells(self.kinds)}
+                         for a in self.agencies],
             "objectives": [asdict(o) for o in self.objectives],
             "include_curated": self.include_curated,
+            "kinds": [asdict(k) for k in self.kinds],
         }
 
-    def to_text(self) -> str:
-        """Return the table as aligned text for a terminal."""
-        lines = ["Agencies: touchpoint kinds present (count) and missing", ""]
-        for a in self.agencies:
-            member = "council member" if a.council_member else "not a council member"
-            lines.append(f"{a.label}  ({member}, {a.touchpoints} touchpoints)")
-            present = ", ".join(f"{kind} ({n})" for kind, n in a.present.items()) or "none"
-            lines.append(f"  has:   {present}")
-            lines.append(f"  lacks: {', '.join(a.missing) or 'none'}")
+    def to_text(self, width: int | None = None) -> str:
+        """Return the table as text for a terminal: the agency × kind grid of ticks (fitting
+        ``width`` characters; ``None``: full names) with its legend, then the objectives."""
+        lines = ["Agencies × kinds of touchpoint: ✓ and the number of touchpoints; blank: none recorded", ""]
+        headers = ["agency", "council", "total", *(k.short for k in self.kinds)]
+        rows = [[a.label, TICK if a.council_member else "", str(a.touchpoints), *a.cells(self.kinds)]
+                for a in self.agencies]
+        lines += render_table(headers, rows, width, right=[2])
+        lines += ["", "Kinds:"]
+        lines += [f"  {k.short:>2}  {k.label}" for k in self.kinds]
         lines += ["", "Objectives: what a source links to each (basis: stated, curated, gap or none)", ""]
         for o in self.objectives:
             lines.append(f"{o.label}  (basis: {o.basis})")
@@ -107,8 +128,10 @@ def compute_coverage(store: GraphStore, settings: Settings, lang: str = LANGUAGE
     """
     catalogue = load_catalogue(settings.queries_dir)
     agencies: dict[str, AgencyCoverage] = {}
+    kinds: dict[str, str] = {}
     for row in run_query(store, catalogue["agency-kind-matrix"], {}, lang).records():
         iri = _text(row["agency"])
+        kinds.setdefault(_text(row["kind"]), _text(row["kindLabel"]))
         entry = agencies.setdefault(iri, AgencyCoverage(
             iri, _text(row["agencyLabel"]), _text(row["councilMember"]) == "true"))
         count = int(_text(row["touchpoints"]) or 0)
@@ -133,4 +156,6 @@ def compute_coverage(store: GraphStore, settings: Settings, lang: str = LANGUAGE
         objective.agreements = by_type.get("agreement", [])
         objective.agencies = by_type.get("agency", [])
         objective.curated = sorted(set(by_type.get("curated", [])))
-    return Coverage(list(agencies.values()), list(objectives.values()), include_curated)
+    columns = [KindColumn(kind, label, str(number))
+               for number, (kind, label) in enumerate(sorted(kinds.items(), key=lambda item: item[1].casefold()), 1)]
+    return Coverage(list(agencies.values()), list(objectives.values()), include_curated, columns)

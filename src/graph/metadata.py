@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.formats import DATASET_FILES
-from graph.namespaces import DATASET_IRI, GRAPH_BASE, PREFIXES, compact
+from graph.namespaces import DATASET_IRI, GRAPH_BASE, PREFIXES
 
 META_GRAPH = ox.NamedNode(GRAPH_BASE + "meta")
 
@@ -131,5 +131,5 @@ SELECT ?class ?n WHERE {{
 
 
 def class_counts(store: ox.Store) -> list[tuple[str, int]]:
-    """Return (class as a prefixed name, number of entities) from the dataset's VoID description."""
-    return [(compact(row["class"].value), int(row["n"].value)) for row in _select(store, _CLASS_COUNTS)]
+    """Return (class IRI, number of entities) from the dataset's VoID description."""
+    return [(row["class"].value, int(row["n"].value)) for row in _select(store, _CLASS_COUNTS)]

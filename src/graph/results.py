@@ -28,6 +28,7 @@ from graph.formats import GRAPH_FORMATS, ResultFormat, formats_for
 from graph.namespaces import PREFIXES, compact
 from graph.negotiate import choose
 from graph.store import QueryResult, Term
+from graph.textable import render_table
 
 _XSD_STRING = PREFIXES["xsd"] + "string"
 _SRX_NS = "http://www.w3.org/2005/sparql-results#"
@@ -37,7 +38,6 @@ _XML_WHITESPACE = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 _XML_MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **_XML_WHITESPACE})
 _XML_ATTRIBUTE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", **_XML_WHITESPACE})
-TABLE_MAX_WIDTH = 60
 
 
 @dataclass(frozen=True)
@@ -219,26 +219,19 @@ def _table_value(term: Term | None) -> str:
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        text = compact(term.value, brackets=True)
-    elif isinstance(term, ox.BlankNode):
-        text = f"_:{term.value}"
-    else:
-        text = term.value
-    text = " ".join(text.split())
-    return text if len(text) <= TABLE_MAX_WIDTH else text[:TABLE_MAX_WIDTH - 1] + "…"
+        return compact(term.value, brackets=True)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return term.value
 
 
-def _write_table(result: QueryResult) -> str:
+def table_text(result: QueryResult, width: int | None = None) -> str:
+    """Return a SELECT or ASK result as an aligned text table that fits ``width`` characters
+    (``None``: full values; see :func:`graph.textable.render_table`), with a row count."""
     if result.kind == "ask":
         return ("true" if result.boolean else "false") + "\n"
     cells = [[_table_value(term) for term in row] for row in result.rows]
-    widths = [max([len(v)] + [len(row[i]) for row in cells]) for i, v in enumerate(result.variables)]
-
-    def line(values: list[str]) -> str:
-        return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
-
-    out = [line(result.variables), line(["-" * w for w in widths])]
-    out += [line(row) for row in cells]
+    out = render_table(result.variables, cells, width)
     out.append(f"({len(cells)} row{'' if len(cells) == 1 else 's'})")
     return "\n".join(out) + "\n"
 
@@ -248,5 +241,5 @@ _WRITERS: Mapping[str, Callable[[QueryResult], str]] = {
     "xml": _write_xml,
     "csv": _write_csv,
     "tsv": _write_tsv,
-    "table": _write_table,
+    "table": table_text,
 }

@@ -24,6 +24,8 @@ from graph.config import Settings
 from graph.errors import BuildError
 from graph.namespaces import compact
 from graph.queries import LANGUAGES
+from graph.textable import wrap_lines
+from graph.wording import count, plural
 
 SEVERITIES = ("Violation", "Warning", "Info")
 REPORT_FORMATS = ("text", "json", "turtle")
@@ -96,18 +98,19 @@ class ValidationReport:
             "results": [asdict(r) for r in shown],
         }
 
-    def to_text(self, severity: str = SEVERITIES[-1]) -> str:
-        """Return a readable report: a summary line, then the results of ``severity`` or worse by focus node.
+    def to_text(self, severity: str = SEVERITIES[-1], width: int | None = None) -> str:
+        """Return a readable report: a summary line, then the results of ``severity`` or worse by focus
+        node; lines longer than ``width`` wrap (``None``: they do not).
 
         Example:
             >>> ValidationReport([], rdflib.Graph()).to_text("Warning").splitlines()
             ['The graph conforms: 0 violations, 0 warnings, 0 infos.', 'Shown: violations and warnings.']
         """
-        counts = ", ".join(f"{self.count(s)} {s.lower()}{'s' if self.count(s) != 1 else ''}" for s in SEVERITIES)
+        counts = ", ".join(count(self.count(s), s.lower()) for s in SEVERITIES)
         lines = [f"The graph {self.verdict}: {counts}."]
         kept = severities_from(severity)
         if kept != SEVERITIES:
-            lines.append(f"Shown: {' and '.join(f'{s.lower()}s' for s in kept)}.")
+            lines.append(f"Shown: {' and '.join(plural(2, s.lower()) for s in kept)}.")
         lines.append("")
         for node, every in self.by_focus_node().items():
             results = [r for r in every if r.severity in kept]
@@ -120,18 +123,19 @@ class ValidationReport:
                 lines.append(f"  {r.severity.upper():9} {r.message}{where}{value}")
                 lines.append(f"            shape: {compact(r.source_shape)}")
             lines.append("")
-        return "\n".join(lines).rstrip() + "\n"
+        return "\n".join(wrap_lines(lines, width)).rstrip() + "\n"
 
-    def render(self, fmt: str, severity: str = SEVERITIES[-1]) -> str:
+    def render(self, fmt: str, severity: str = SEVERITIES[-1], width: int | None = None) -> str:
         """Render as ``text``, ``json`` or ``turtle`` (the whole SHACL report graph).
 
-        ``text`` and ``json`` show the results of ``severity`` or worse (all by default).
+        ``text`` and ``json`` show the results of ``severity`` or worse (all by default); ``text``
+        wraps at ``width`` characters.
         """
         if fmt == "json":
             return json.dumps(self.as_dict(severity), ensure_ascii=False, indent=2) + "\n"
         if fmt == "turtle":
             return self.report_graph.serialize(format="turtle")
-        return self.to_text(severity)
+        return self.to_text(severity, width)
 
 
 def severities_from(severity: str) -> tuple[str, ...]:

@@ -209,3 +209,25 @@ def test_browser_docs_renders_every_operation_without_console_errors(served: str
     assert status[0].text == "200"
     errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]  # type: ignore[attr-defined]
     assert errors == []
+
+
+@pytest.mark.server
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "sv"])
+def test_browser_report_coverage_is_a_grid_of_a_few_hundred_pixels(served: str, browser: object, lang: str) -> None:
+    from selenium.webdriver.common.by import By
+    driver = browser
+    # The first report validates the whole graph: do it before the browser's page-load limit counts.
+    assert httpx.get(f"{served}/report?lang={lang}", timeout=120).status_code == 200
+    driver.get(f"{served}/report?lang={lang}")  # type: ignore[attr-defined]
+    grid = driver.find_element(By.ID, "coverage-agencies")  # type: ignore[attr-defined]
+    legend = driver.find_element(By.ID, "coverage-kinds")  # type: ignore[attr-defined]
+    section = driver.find_element(By.ID, "coverage")  # type: ignore[attr-defined]
+    # The comma lists it replaced made a 4,759-pixel wall at 1280 px; the grid fits in a few hundred.
+    assert 200 < grid.size["height"] + legend.size["height"] < 900
+    assert section.size["height"] < 1600
+    # and nothing is wider than the window: no sideways scrolling
+    width, inner = driver.execute_script(  # type: ignore[attr-defined]
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width <= inner
+    assert grid.size["width"] <= section.size["width"]

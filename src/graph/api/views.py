@@ -22,6 +22,7 @@ from graph.namespaces import DATASET_IRI, KGID, PREFIXES, compact
 from graph.queries import LANGUAGES, load_query, run_query
 from graph.store import QueryResult, Term
 from graph.store.source import dataset_of
+from graph.summary import DatasetSize, class_labels, class_name, dataset_size
 from graph.validate import validate_store
 
 
@@ -168,21 +169,39 @@ async def home_view(ctx: ApiContext, lang: str) -> dict[str, object]:
     for p, o in sorted(meta.rows, key=lambda row: getattr(row[1], "language", None) != lang):
         if p is not None and o is not None:
             info.setdefault(compact(p.value).split(":")[-1], o.value)
-    counts = await ctx.query(page_query(ctx, "class-counts"), row_limit=None)
-    count_rows = [(_compact_term(c), int(n.value) if n else 0) for c, n in counts.rows]
     return {
         "title": info.get("title", ""),
         "description": info.get("description", ""),
         "version": info.get("version", ctx.settings.version),
-        "triples": int(info["triples"]) if "triples" in info else len(ctx.store),
-        "counts": sorted(count_rows),
+        "size": await size(ctx),
+        "counts": await class_counters(ctx, lang),
         "agencies": await list_instances(ctx, PREFIXES["kg"] + "Agency", lang),
         "objectives": await list_instances(ctx, PREFIXES["kg"] + "EnvironmentalQualityObjective", lang),
     }
 
 
-def _compact_term(term: Term | None) -> str:
-    return compact(term.value) if term is not None else ""
+async def size(ctx: ApiContext) -> DatasetSize:
+    """Return the served dataset's statements and named graphs (cached: the graph is read-only)."""
+    async def count() -> DatasetSize:
+        return await ctx.run(dataset_size, ctx.store, whole_graph=True)
+
+    return await ctx.cached("size", count)
+
+
+async def class_counters(ctx: ApiContext, lang: str) -> list[dict[str, object]]:
+    """Return the home page's counters: per main class its entities and its name in ``lang``
+    (``label_lang`` says which language the name is in, ``None`` when the class has no label;
+    ``label_source`` where the name comes from), by name."""
+    counts = await ctx.query(page_query(ctx, "class-counts"), row_limit=None)
+    labels = await ctx.cached("class-labels", lambda: ctx.run(class_labels, ctx.store, whole_graph=True))
+    counters = []
+    for cls, n in counts.rows:
+        if cls is None:
+            continue
+        name = class_name(cls.value, labels.get(cls.value, {}), lang)
+        counters.append({"class": cls.value, "n": int(n.value) if n else 0, "label": name.label,
+                         "label_lang": name.lang, "label_source": name.source})
+    return sorted(counters, key=lambda c: str(c["label"]).casefold())
 
 
 async def list_instances(ctx: ApiContext, class_iri: str, lang: str) -> list[dict[str, str]]:

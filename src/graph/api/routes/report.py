@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -11,6 +13,7 @@ from graph.api.errors import ApiError, ErrorBody
 from graph.api.routes.pages import LangQuery, page
 from graph.negotiate import choose
 from graph.queries import Language
+from graph.wording import count
 
 router = APIRouter(tags=["operations"])
 
@@ -26,7 +29,8 @@ async def validate(request: Request, lang: Language = LangQuery,
         raise ApiError(406, "the report is available as application/json or text/html.")
     report = await views.validation_report(ctx)
     if chosen == "text/html":
-        answer = page(request, "report.html", validation=report, coverage=await views.coverage_report(ctx, lang))
+        answer = page(request, "report.html", validation=report, counts_text=counts_text(report, lang),
+                      coverage=await views.coverage_report(ctx, lang))
         answer.headers["Vary"] = "Accept"
         return answer
     return JSONResponse(report, headers={"Vary": "Accept"})
@@ -39,5 +43,11 @@ async def report_page(request: Request, lang: Language = LangQuery,
                                                                "links (never a source's; off by default)"),
                       ctx: ApiContext = Depends(get_context)) -> Response:
     """The SHACL report and per-entity coverage, for people."""
-    return page(request, "report.html", validation=await views.validation_report(ctx),
+    report = await views.validation_report(ctx)
+    return page(request, "report.html", validation=report, counts_text=counts_text(report, lang),
                 coverage=await views.coverage_report(ctx, lang, curated))
+
+
+def counts_text(report: dict[str, Any] | None, lang: str) -> str:
+    """The report's counts in words: ``0 violations, 46 warnings, 3 infos`` (or in Swedish)."""
+    return ", ".join(count(n, severity.lower(), lang) for severity, n in (report or {}).get("counts", {}).items())
