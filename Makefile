@@ -35,7 +35,7 @@ run: build
 test: $(VENV)/.installed
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py
