@@ -20,8 +20,8 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from itertools import pairwise
+from pathlib import Path
 from typing import Literal, get_args
 
 import pyoxigraph as ox

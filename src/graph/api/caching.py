@@ -26,7 +26,6 @@ from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode
 
 import anyio.to_thread
-import pyoxigraph as ox
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -59,6 +58,7 @@ def dataset_digest(store: GraphStore, dump: bytes | None = None) -> str | None:
     nodes gets another digest each time it is loaded: that costs cache hits, never a wrong answer.
     The shipped graph has none.
 
+    >>> import pyoxigraph as ox
     >>> s, p = ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p")
     >>> one, two = ox.Store(), ox.Store()
     >>> one.extend([ox.Quad(s, p, ox.Literal("a")), ox.Quad(s, p, ox.Literal("b"))])
