@@ -54,11 +54,12 @@ APPROACHES = """### The queries that grew too fast at 1M triples
 `agency-touchpoints`, `agency-kind-matrix` and `facts-below-sure` are rewritten, with the same rows
 (`tests/test_query_library.py`): each label is looked up with a constant language filter (`"en"`,
 `"sv"`) and `?lang` picks one with `IF`. A lookup filtered by `?lang` itself, which the binder fixes with a
-`VALUES` block inside the `OPTIONAL`, made Oxigraph join every `skos:prefLabel` of the graph; the
-rewrite costs 20-40 % less CPU at 100k and 1M triples. What is left of `agency-kind-matrix` and
-`agency-touchpoints` at 1M is mostly `ORDER BY` on labels over the whole answer (56k and 23k rows) and
-reading the rows out; no table is derived at build time yet (see the table above for whether they
-meet the 1 s target)."""
+`VALUES` block inside the `OPTIONAL`, made Oxigraph join every `skos:prefLabel` of the graph. The
+times above are those of the rewritten queries. What is left of `agency-kind-matrix` and
+`agency-touchpoints` at 1M is evaluation over the whole answer (every agency × kind cell, every
+touchpoint with its periods and first source), sorting it by labels, and reading it out, since
+the API caches whole answers and cuts pages from them. No table is derived at build time yet: see
+the table above for whether they meet the 1 s target."""
 
 
 RDFLIB_NOTES = """### Where rdflib answers differently
