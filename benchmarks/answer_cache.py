@@ -27,13 +27,13 @@ from fastapi.testclient import TestClient
 
 from graph.api import create_app
 from graph.api.answers import answer_size
-from graph.api.routes.catalogue import _has_order_by, stable_rows
+from graph.api.routes.catalogue import stable_rows
 from graph.config import default_settings
 from graph.queries import LANGUAGES, bind_parameters, load_catalogue
 from graph.store import EmbeddedStore, QueryResult
 
 sys.path.insert(0, str(Path(__file__).parent))
-from synthetic import shipped_quads, synthetic_quads  # noqa: E402
+from synthetic import shipped_quads, synthetic_quads
 
 PAGE = "/queries/agency-touchpoints"
 
@@ -55,8 +55,8 @@ def whole_answers(store: EmbeddedStore, copies: int) -> tuple[int, int, int, int
             if any(p.required for p in spec.params):
                 continue
             for lang in LANGUAGES:
-                result = store.query(spec.text, bind_parameters(spec, {}, lang))
-                kept.append(QueryResult(result.kind, result.variables, stable_rows(result, _has_order_by(spec.text))))
+                result = store.query(spec.prepared.bind(bind_parameters(spec, {}, lang)))
+                kept.append(QueryResult(result.kind, result.variables, stable_rows(result, spec.prepared.ordered)))
     grown = resident_bytes() - before
     return len(kept), sum(len(r.rows) for r in kept), sum(answer_size(r) for r in kept), grown
 

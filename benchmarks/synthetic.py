@@ -66,16 +66,7 @@ def synthetic_quads(target_triples: int, base: list[ox.Quad] | None = None) -> l
     copies = max(0, round((target_triples - len(quads)) / max(len(data), 1)))
     out = list(quads)
     for n in range(1, copies + 1):
-        prefix = f"{SYNTHETIC_ID}{n}/"
-        names: dict[str, ox.NamedNode] = {}
-
-        def clone(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> ox.NamedNode | ox.Literal | ox.BlankNode:
-            if isinstance(term, ox.NamedNode) and term.value in cloned:
-                if term.value not in names:
-                    names[term.value] = ox.NamedNode(prefix + term.value.rsplit("/", 1)[-1])
-                return names[term.value]
-            return term
-
+        clone = _Cloner(f"{SYNTHETIC_ID}{n}/", cloned)
         for q in data:
             graph = ox.NamedNode(SYNTHETIC_GRAPH + f"{n}/" + q.graph_name.value.removeprefix(_DATA_GRAPH))
             obj = q.object
@@ -84,6 +75,22 @@ def synthetic_quads(target_triples: int, base: list[ox.Quad] | None = None) -> l
                     else ox.Literal(f"{obj.value} [synthetic {n}]", datatype=obj.datatype)
             out.append(ox.Quad(clone(q.subject), q.predicate, clone(obj), graph))  # type: ignore[arg-type]
     return out
+
+
+class _Cloner:
+    """Maps the cloned instances' IRIs into one clone's namespace (other terms stay as they are)."""
+
+    def __init__(self, prefix: str, cloned: set[str]) -> None:
+        self.prefix = prefix
+        self.cloned = cloned
+        self.names: dict[str, ox.NamedNode] = {}
+
+    def __call__(self, term: ox.NamedNode | ox.Literal | ox.BlankNode) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+        if isinstance(term, ox.NamedNode) and term.value in self.cloned:
+            if term.value not in self.names:
+                self.names[term.value] = ox.NamedNode(self.prefix + term.value.rsplit("/", 1)[-1])
+            return self.names[term.value]
+        return term
 
 
 def main(argv: list[str] | None = None) -> int:

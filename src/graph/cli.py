@@ -113,7 +113,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
         bindings = bind_parameters(spec, raw, args.lang or LANGUAGES[0])
     store, _ = open_store(default_settings(remote_timeout_s=args.timeout), args.endpoint, args.graph)
     try:
-        result = store.query(spec.text, bindings, timeout_s=args.timeout)
+        result = store.query(spec.prepared.bind(bindings), timeout_s=args.timeout)
     except QueryError as exc:
         if exc.line is None:
             raise

@@ -16,9 +16,11 @@ Every query also takes ``lang`` (``sv`` or ``en``), bound to ``?lang``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -28,6 +30,7 @@ import yaml
 from graph.errors import QueryError
 from graph.namespaces import PREFIXES
 from graph.store import GraphStore, QueryResult, Term
+from graph.store.sparql_text import BindingSlots, CheckedQuery, binding_slots, refuse_unsafe, tokens
 
 Language = Literal["sv", "en"]
 #: The label languages every query takes as ``lang``, the default first.
@@ -58,8 +61,42 @@ class ParamSpec:
 
 
 @dataclass(frozen=True)
+class PreparedQuery:
+    """A query text read once: checked by :func:`~graph.store.sparql_text.refuse_unsafe`, with
+    the places its parameters' ``VALUES`` blocks go and whether it sets its own row order.
+
+    A request only binds values (:meth:`bind`); nothing reads the text again.
+    """
+
+    slots: BindingSlots
+    #: The text has ``ORDER BY``: its rows come in the order pages are cut from.
+    ordered: bool
+
+    def bind(self, bindings: Mapping[str, Term]) -> CheckedQuery:
+        """Return the checked text with ``bindings`` inlined, ready for :meth:`GraphStore.query`.
+
+        Raises:
+            QueryError: a binding names a variable badly or is a blank node (see
+                :func:`~graph.store.sparql_text.inline_bindings`).
+        """
+        return CheckedQuery(self.slots.bind(bindings))
+
+
+def prepare_query(text: str, names: Iterable[str]) -> PreparedQuery:
+    """Check ``text`` and find where bindings of the variables ``names`` go (see :class:`PreparedQuery`).
+
+    Raises:
+        QueryRefused, QueryTooComplex: the text is not a safe read-only query.
+    """
+    refuse_unsafe(text)
+    words = [t.text.upper() for t in tokens(text) if t.kind == "word"]
+    ordered = any(first == "ORDER" and second == "BY" for first, second in pairwise(words))
+    return PreparedQuery(binding_slots(text, names), ordered)
+
+
+@dataclass(frozen=True)
 class QuerySpec:
-    """One catalogued query: its header and its text."""
+    """One catalogued query: its header, its text and the text prepared once (:attr:`prepared`)."""
 
     name: str
     path: Path
@@ -81,6 +118,16 @@ class QuerySpec:
         known = ", ".join(p.name for p in self.params) or "none"
         raise QueryError(f"query '{self.name}' has no parameter '{name}'. Its parameters: {known}, lang.",
                          parameter=name)
+
+    @functools.cached_property
+    def prepared(self) -> PreparedQuery:
+        """The text checked and read once, on first use (:func:`prepare_catalogue` does it for a
+        whole catalogue), for every request to bind values into.
+
+        Raises:
+            QueryRefused, QueryTooComplex: the text is not a safe read-only query.
+        """
+        return prepare_query(self.text, ["lang", *(p.name for p in self.params)])
 
 
 def parse_header(path: Path, text: str) -> dict[str, object]:
@@ -158,6 +205,21 @@ def _param(path: Path, item: object) -> ParamSpec:
 def load_catalogue(queries_dir: Path) -> dict[str, QuerySpec]:
     """Load every ``*.rq`` directly in ``queries_dir`` (not ``checks/``), by name."""
     return {p.stem: load_query(p) for p in sorted(queries_dir.glob("*.rq"))}
+
+
+def prepare_catalogue(catalogue: Mapping[str, QuerySpec]) -> None:
+    """Read every query's text once now (:attr:`QuerySpec.prepared`), so that a server finds a
+    bad text when it starts and its requests only bind values. (A command that runs one query
+    prepares only that one, on first use.)
+
+    Raises:
+        QueryRefused, QueryTooComplex: a text is not a safe read-only query (the message names its file).
+    """
+    for spec in catalogue.values():
+        try:
+            spec.prepared  # noqa: B018  (a cached property: computed here, once)
+        except QueryError as exc:  # the same kind of error, naming the file
+            raise type(exc)(f"{spec.path}: {exc.message}", exc.line, exc.column) from exc
 
 
 def find_query(catalogue: Mapping[str, QuerySpec], name: str, listing: str) -> QuerySpec:
@@ -307,4 +369,4 @@ def run_query(store: GraphStore, spec: QuerySpec, raw: Mapping[str, str] | None 
         >>> "agency-touchpoints" in catalogue
         True
     """
-    return store.query(spec.text, bind_parameters(spec, raw or {}, lang), **limits)  # type: ignore[arg-type]
+    return store.query(spec.prepared.bind(bind_parameters(spec, raw or {}, lang)), **limits)  # type: ignore[arg-type]

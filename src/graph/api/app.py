@@ -16,9 +16,9 @@ from graph.api.errors import install_error_handlers
 from graph.api.http import ProtocolMiddleware
 from graph.api.routes import catalogue, docs, exports, favicon, health, ontology, pages, report, sparql
 from graph.config import Settings
-from graph.queries import QuerySpec, load_catalogue
+from graph.queries import QuerySpec, load_catalogue, prepare_catalogue
 from graph.store import EmbeddedStore, GraphStore
-from graph.store.sandbox import WorkerPool
+from graph.store.sandbox import WorkerPool, dump_nquads
 
 DESCRIPTION = """Read-only access to the knowledge graph of where the Environmental Objectives
 Council's agencies touch public procurement: a SPARQL 1.1 Protocol endpoint, the query
@@ -48,17 +48,20 @@ def create_app(store: GraphStore, settings: Settings, *, queries: Mapping[str, Q
         True
 
     Raises:
-        QueryError: a catalogued query's header is invalid.
+        QueryError: a catalogued query's header is invalid, or its text unsafe.
     """
     owned = sandbox is None and isinstance(store, EmbeddedStore)
+    # One dump at start-up: the graph's digest and the sandbox's copy are made from it.
+    dump = dump_nquads(store.store) if isinstance(store, EmbeddedStore) else None
     if owned:
         sandbox = WorkerPool(store.store, size=settings.sandbox_workers,  # type: ignore[attr-defined]
-                             queue_limit=settings.sandbox_queue)
-    digest = dataset_digest(store)  # None for a remote store: its graph may change, so nothing is cached
+                             queue_limit=settings.sandbox_queue, dump=dump)
+    digest = dataset_digest(store, dump)  # None for a remote store: its graph may change, so nothing is cached
     answers = (AnswerCache(max_entries=settings.answer_cache_entries, max_bytes=settings.answer_cache_bytes)
                if digest is not None and settings.answer_cache_entries > 0 else None)
-    ctx = ApiContext(store, settings, queries if queries is not None else load_catalogue(settings.queries_dir),
-                     workers=workers, sandbox=sandbox, answers=answers)
+    specs = queries if queries is not None else load_catalogue(settings.queries_dir)
+    prepare_catalogue(specs)  # each text read once here: a request only binds values
+    ctx = ApiContext(store, settings, specs, workers=workers, sandbox=sandbox, answers=answers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from graph.errors import QueryError, QueryLimitExceeded
 from graph.namespaces import PREFIXES
-from graph.store.sparql_text import Term, inline_bindings, refuse_unsafe, syntax_error
+from graph.store.sparql_text import CheckedQuery, Term, inline_bindings, refuse_unsafe, syntax_error
 
 ResultKind = TypingLiteral["select", "ask", "graph"]
 
@@ -94,7 +94,8 @@ class EmbeddedStore:
         """Run a read-only query.
 
         Args:
-            sparql: the query text.
+            sparql: the query text; a :class:`~graph.store.sparql_text.CheckedQuery` (a catalogued
+                query, prepared once, with its bindings inlined) is not read again.
             bindings: initial values for variables, as RDF terms
                 (see :func:`graph.store.sparql_text.inline_bindings`).
             timeout_s: stop reading results after this many seconds.
@@ -109,8 +110,9 @@ class EmbeddedStore:
             QueryRefused: an update, or a ``SERVICE`` call.
             QueryLimitExceeded: the time or row limit was passed.
         """
-        refuse_unsafe(sparql)
-        sparql = inline_bindings(sparql, bindings or {})
+        if not isinstance(sparql, CheckedQuery) or bindings:  # a CheckedQuery was read when prepared
+            refuse_unsafe(sparql)
+            sparql = inline_bindings(sparql, bindings or {})
         kwargs: dict[str, object] = {"base_iri": base_iri} if base_iri else {}
         if default_graph is None:
             kwargs["use_default_graph_as_union"] = True

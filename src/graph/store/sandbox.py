@@ -5,6 +5,8 @@ queries that arrive from outside run in a small pool of worker processes, each h
 the graph in memory (loaded from one N-Quads copy written at start; an on-disk store
 opened read-only answered about three times slower):
 
+- the N-Quads copy is the one start-up dumps for the graph's digest too (:func:`dump_nquads`,
+  passed in as ``dump``), so a start writes the graph out once;
 - a query past its time limit gets its worker killed and replaced: no CPU keeps burning;
 - a query that kills its worker costs that query an error, never the server;
 - requests wait in a bounded queue for a free worker, within their time limit; only when
@@ -59,6 +61,14 @@ class QueryJob:
 
 
 Evaluate = Callable[[EmbeddedStore, QueryJob], QueryResult]
+
+
+def dump_nquads(store: ox.Store) -> bytes:
+    """Return every quad of ``store`` as N-Quads: the one dump start-up makes, shared by the
+    graph's digest (:func:`graph.api.caching.dataset_digest`) and the workers' copy."""
+    dump = store.dump(format=ox.RdfFormat.N_QUADS)
+    assert dump is not None, "dump returns the bytes when given no output"
+    return dump
 
 
 def evaluate(store: EmbeddedStore, job: QueryJob) -> QueryResult:
@@ -167,7 +177,9 @@ class WorkerPool:
     """A fixed number of worker processes answering :class:`QueryJob`s, with a bounded queue.
 
     Start it with :meth:`start` (or let the first :meth:`run` do it) inside the event loop
-    that will use it; :meth:`close` kills the workers and removes the on-disk copy.
+    that will use it; :meth:`close` kills the workers and removes the on-disk copy. ``dump``,
+    the store's N-Quads when the caller has them already (:func:`dump_nquads`), is written as
+    the first start's copy instead of dumping the store again.
 
     Example:
         >>> pool = WorkerPool(ox.Store(), size=1, queue_limit=4)
@@ -176,12 +188,13 @@ class WorkerPool:
     """
 
     def __init__(self, store: ox.Store, *, size: int = 2, queue_limit: int = 64,
-                 answer: Evaluate = evaluate) -> None:
+                 answer: Evaluate = evaluate, dump: bytes | None = None) -> None:
         if size < 1 or queue_limit < 0:
             raise ValueError("a pool needs at least one worker and a queue limit of 0 or more")
         self.size = size
         self.queue_limit = queue_limit
         self._source = store
+        self._dump = dump
         self._answer = answer
         self._location: str | None = None
         self._workers: list[_Worker] = []
@@ -211,7 +224,9 @@ class WorkerPool:
 
     def _write_copy(self) -> str:
         location = tempfile.mkdtemp(prefix="kg-sandbox-")
-        self._source.dump(output=os.path.join(location, "graph.nq"), format=ox.RdfFormat.N_QUADS)
+        dump, self._dump = self._dump, None  # given once: a later start dumps the store itself
+        with open(os.path.join(location, "graph.nq"), "wb") as copy:
+            copy.write(dump_nquads(self._source) if dump is None else dump)
         return location
 
     def _spawn(self) -> _Worker:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import pyoxigraph as ox
@@ -197,22 +198,76 @@ def inline_bindings(sparql: str, bindings: Mapping[str, Term]) -> str:
     """
     if not bindings:
         return sparql
-    for name, term in bindings.items():
-        if not _VAR_NAME_RE.match(name):
-            raise QueryError(f"'{name}' is not a variable name; use letters, digits and '_'.")
-        if isinstance(term, ox.BlankNode):
-            raise QueryError(f"parameter '{name}' is a blank node, which a query cannot name. Use an IRI.")
-    outermost, groups = _group_starts(sparql, set(bindings))
-    inserts = {position: [n for n in bindings if n in names] for position, names in groups.items()}
-    inserts[outermost] = list(bindings)
-    out = sparql
-    for position in sorted(inserts, reverse=True):
-        names = inserts[position]
-        if names:
-            block = (" VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
-                     + " ".join(str(bindings[n]) for n in names) + ") }")
-            out = out[:position] + block + out[position:]
-    return out
+    return binding_slots(sparql, bindings).bind(bindings)
+
+
+@dataclass(frozen=True)
+class BindingSlots:
+    """Where the ``VALUES`` blocks of :func:`inline_bindings` go in one text, found once.
+
+    ``outermost`` is the index after the outermost WHERE group's brace (``None``: the text
+    has none, so it cannot take bindings); ``groups`` maps the index after each other group
+    pattern's brace to the variables (of those asked about) it mentions directly.
+    """
+
+    sparql: str
+    outermost: int | None
+    groups: Mapping[int, frozenset[str]]
+    problem: str = ""
+
+    def bind(self, bindings: Mapping[str, Term]) -> str:
+        """Return the text with ``bindings`` inlined; only variables asked about in
+        :func:`binding_slots` go into nested groups (all go into the outermost one).
+
+        Raises:
+            QueryError: as :func:`inline_bindings`.
+        """
+        if not bindings:
+            return self.sparql
+        for name, term in bindings.items():
+            if not _VAR_NAME_RE.match(name):
+                raise QueryError(f"'{name}' is not a variable name; use letters, digits and '_'.")
+            if isinstance(term, ox.BlankNode):
+                raise QueryError(f"parameter '{name}' is a blank node, which a query cannot name. Use an IRI.")
+        if self.outermost is None:
+            raise QueryError(self.problem)
+        inserts = {position: [n for n in bindings if n in names] for position, names in self.groups.items()}
+        inserts[self.outermost] = list(bindings)
+        out = self.sparql
+        for position in sorted(inserts, reverse=True):
+            names = inserts[position]
+            if names:
+                block = (" VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
+                         + " ".join(str(bindings[n]) for n in names) + ") }")
+                out = out[:position] + block + out[position:]
+        return out
+
+
+def binding_slots(sparql: str, names: Iterable[str]) -> BindingSlots:
+    """Read ``sparql`` once and return where bindings of the variables ``names`` go.
+
+    The catalogue does this when it loads (with every declared parameter and ``lang``), so a
+    request only splices values in.
+
+    >>> binding_slots("SELECT * { ?s ?p ?o OPTIONAL { ?s ?q ?v } }", ["v"]).bind({"v": ox.Literal("a")})
+    'SELECT * { VALUES (?v) { ("a") } ?s ?p ?o OPTIONAL { VALUES (?v) { ("a") } ?s ?q ?v } }'
+    """
+    try:
+        outermost, groups = _group_starts(sparql, set(names))
+    except QueryError as exc:
+        return BindingSlots(sparql, None, {}, exc.message)
+    return BindingSlots(sparql, outermost, {position: frozenset(found) for position, found in groups.items()})
+
+
+class CheckedQuery(str):
+    """Query text that :func:`refuse_unsafe` has passed and whose bindings are inlined.
+
+    The catalogue makes these (:meth:`graph.queries.PreparedQuery.bind`) from texts it checked
+    when it loaded; the embedded store runs one without reading it again. Any edit of the
+    text gives a plain ``str``, which is checked as usual.
+    """
+
+    __slots__ = ()
 
 
 def _group_starts(sparql: str, names: set[str]) -> tuple[int, dict[int, set[str]]]:

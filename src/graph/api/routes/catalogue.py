@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from itertools import pairwise
 from typing import Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -42,7 +41,6 @@ from graph.queries import (
 )
 from graph.results import Serialized, serialize_result
 from graph.store import QueryResult, Term
-from graph.store.sparql_text import tokens
 
 router = APIRouter(tags=["queries"])
 
@@ -172,14 +170,12 @@ def stable_rows(result: QueryResult, ordered: bool) -> list[tuple[Term | None, .
     return sorted(result.rows, key=lambda row: tuple("" if t is None else str(t) for t in row))
 
 
-def _has_order_by(text: str) -> bool:
-    words = [t.text.upper() for t in tokens(text) if t.kind == "word"]
-    return any(first == "ORDER" and second == "BY" for first, second in pairwise(words))
-
-
 async def run_catalogued(ctx: ApiContext, spec: QuerySpec, raw: dict[str, str], lang: str,
                          limit: int, offset: int) -> tuple[QueryResult, int]:
     """Run ``spec`` with validated parameters; return one page of rows and the total count.
+
+    The text was checked and read when the catalogue loaded (``spec.prepared``): a request only
+    binds values into it.
 
     Raises:
         ApiError: 422 naming the parameter whose value does not fit its declared type.
@@ -188,12 +184,13 @@ async def run_catalogued(ctx: ApiContext, spec: QuerySpec, raw: dict[str, str], 
         bindings = bind_parameters(spec, raw, lang)
     except QueryError as exc:
         raise ApiError(422, str(exc), parameter=exc.parameter) from None
+    prepared = spec.prepared
 
     async def whole_answer() -> QueryResult:
         # A catalogued query is paged here, so its whole answer may pass the row limit that
         # guards ad-hoc SPARQL; the time limit still applies.
-        result = await ctx.query(spec.text, bindings, row_limit=None)
-        return QueryResult(result.kind, result.variables, stable_rows(result, _has_order_by(spec.text)),
+        result = await ctx.query(prepared.bind(bindings), row_limit=None)
+        return QueryResult(result.kind, result.variables, stable_rows(result, prepared.ordered),
                            result.boolean, result.triples)
 
     # Pages are slices of the whole answer, computed once while it stays in the cache.
