@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -22,7 +23,7 @@ from graph.store import EmbeddedStore
 from graph.validate import ValidationReport
 
 from api_support import KG, KGID
-from servers import Endpoint, closed_port, oxigraph_server
+from servers import Endpoint, chromium, closed_port, kg_serve, oxigraph_server
 
 TESTS_DIR = Path(__file__).parent
 TEST_DATA = TESTS_DIR / "data"
@@ -127,3 +128,17 @@ def agency(store: EmbeddedStore) -> str:
         FILTER(STRSTARTS(STR(?a), "{KGID}")) }} GROUP BY ?a ORDER BY DESC(?n) STR(?a) LIMIT 1""")
     assert result.rows, "the graph has no touchpoints"
     return result.rows[0][0].value  # type: ignore[union-attr]
+
+
+@pytest.fixture(scope="session")
+def served(built_files: Path) -> Iterator[str]:
+    """A real ``kg serve`` process (uvicorn, sandbox workers) over the shipped graph; its base URL."""
+    with kg_serve(built_files / "graph.nq") as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the session (see ``servers.chromium``); tests drain its logs first."""
+    with chromium() as driver:
+        yield driver

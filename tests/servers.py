@@ -6,6 +6,7 @@ and prints the address it got, so no port is ever picked first and bound later.
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -16,8 +17,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 VIRTUOSO = shutil.which("virtuoso-t")
@@ -207,3 +210,61 @@ def virtuoso_server() -> Iterator[Endpoint]:
                 return
             finally:
                 _stop(process)
+
+
+@contextmanager
+def kg_serve(graph_file: Path, *options: str) -> Iterator[str]:
+    """Run ``kg serve --port 0 OPTIONS`` on ``graph_file``; yield the base URL it prints."""
+    process = subprocess.Popen([sys.executable, "-m", "graph", "serve", "--graph", str(graph_file),
+                                "--host", "127.0.0.1", "--port", "0", *options],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
+        assert match, f"kg serve printed {line!r}; stderr: {process.stderr.read() if process.poll() else ''}"
+        base = match.group(1).rstrip("/")
+        for _ in range(100):
+            try:
+                httpx.get(base + "/health", timeout=1.0)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+
+
+@contextmanager
+def chromium(*, window: str = "1280,1000", eager: bool = False, page_load_timeout_s: int = 30) -> Iterator[Any]:
+    """Headless Chromium from Debian's packages, driven by Selenium, with a fresh profile.
+
+    It logs the console (``get_log("browser")``) and every request (``get_log("performance")``).
+    ``eager`` stops waiting for a page once its DOM and deferred scripts are there.
+    """
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.fail("Debian's chromium and chromedriver are not installed: apt-get install chromium "
+                    "chromium-driver (.ci/run does)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    profile = tempfile.mkdtemp(prefix="kg-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 f"--window-size={window}", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    if eager:
+        options.page_load_strategy = "eager"
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(page_load_timeout_s)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)

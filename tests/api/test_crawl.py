@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import tempfile
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import httpx
@@ -27,9 +24,9 @@ from graph.store import EmbeddedStore
 from graph.validate import ValidationReport
 
 from api_support import HTML
+from servers import chromium
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 #: HTML pages the crawl opens in the browser, nearest to the home page first (breadth-first).
 MAX_PAGES = 80
 #: Entity pages (``/id/…``) opened: agencies and objectives from the home page, then what the query
@@ -63,27 +60,9 @@ def site(store: EmbeddedStore, settings: Settings, shipped_report: ValidationRep
 
 @pytest.fixture(scope="module")
 def driver() -> Iterator[object]:
-    """One headless Chromium (fresh profile, console logged) for the module."""
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("Debian's chromium and chromedriver are not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    profile = tempfile.mkdtemp(prefix="kg-crawl-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--window-size=1280,1000", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    options.page_load_strategy = "eager"  # the DOM and its deferred scripts, not every image
-    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    browser.set_page_load_timeout(30)
-    try:
+    """One headless Chromium for the crawl, waiting for each page's DOM and deferred scripts, not every image."""
+    with chromium(eager=True) as browser:
         yield browser
-    finally:
-        browser.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @dataclass

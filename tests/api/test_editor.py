@@ -5,9 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
-import tempfile
-from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -15,7 +12,6 @@ from urllib.parse import quote, urlsplit
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
-from test_server import CHROMEDRIVER, CHROMIUM, kg_serve
 
 from graph.api.http import EDITOR_POLICY
 from graph.namespaces import PREFIXES
@@ -115,37 +111,6 @@ def test_the_vendored_editor_names_no_cdn() -> None:
             assert host not in text, f"{name} names {host}"
 
 
-@pytest.fixture(scope="module")
-def served(built_files: Path) -> Iterator[str]:
-    """A ``kg serve`` process over the shipped graph (queries run in its sandbox workers)."""
-    with kg_serve(built_files / "graph.nq") as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """A headless Chromium that logs the console and every request it makes."""
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("Debian chromium and chromedriver are not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    profile = tempfile.mkdtemp(prefix="kg-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--window-size=1280,1000", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-
-
 def requested_urls(driver: object) -> list[str]:
     """The http(s) addresses the page asked for since the last call (the browser's own pages aside)."""
     urls = []
@@ -167,6 +132,7 @@ def test_the_editor_highlights_runs_pages_and_stays_on_the_server(served: str, b
     driver = browser
     wait = WebDriverWait(driver, 30)  # type: ignore[arg-type]
     driver.get_log("browser")  # type: ignore[attr-defined]
+    requested_urls(driver)  # drop what earlier pages asked for
     driver.get(served + "/query")  # type: ignore[attr-defined]
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".CodeMirror-code .cm-keyword"))
     assert not driver.find_element(By.ID, "query-form").is_displayed()  # type: ignore[attr-defined]

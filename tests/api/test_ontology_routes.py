@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
-from test_server import browser, kg_serve  # noqa: F401  (browser is a fixture)
 
 from graph.api.http import PAGE_POLICY
 from graph.config import Settings
@@ -134,15 +131,9 @@ def test_every_link_on_the_served_pages_answers(client: TestClient, modules: lis
     assert failing == []
 
 
-@pytest.fixture(scope="module")
-def served(built_files: Path) -> Iterator[str]:
-    with kg_serve(built_files / "graph.nq") as base:
-        yield base
-
-
 @pytest.mark.server
 @pytest.mark.browser
-def test_browser_shows_a_term_in_its_module_page_without_console_errors(served: str, browser: object) -> None:  # noqa: F811
+def test_browser_shows_a_term_in_its_module_page_without_console_errors(served: str, browser: object) -> None:
     from selenium.webdriver.common.by import By
     driver = browser
     driver.get_log("browser")  # type: ignore[attr-defined]  # drop what earlier pages logged

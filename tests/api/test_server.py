@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -17,39 +10,7 @@ import pytest
 
 from api_support import KGID
 from query_samples import NESTED_FAMILY
-
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-
-
-@contextmanager
-def kg_serve(graph_file: Path, *options: str) -> Iterator[str]:
-    """Run ``kg serve --port 0 OPTIONS`` on ``graph_file``; yield the base URL it prints."""
-    process = subprocess.Popen([sys.executable, "-m", "graph", "serve", "--graph", str(graph_file),
-                                "--host", "127.0.0.1", "--port", "0", *options],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        match = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
-        assert match, f"kg serve printed {line!r}; stderr: {process.stderr.read() if process.poll() else ''}"
-        base = match.group(1).rstrip("/")
-        for _ in range(100):
-            try:
-                httpx.get(base + "/health", timeout=1.0)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def served(built_files: Path) -> Iterator[str]:
-    """A ``kg serve`` process over the shipped graph."""
-    with kg_serve(built_files / "graph.nq") as base:
-        yield base
+from servers import kg_serve
 
 
 @pytest.mark.server
@@ -106,29 +67,6 @@ def test_runaway_queries_on_the_real_server_are_stopped(built_files: Path) -> No
                 time.sleep(0.05)
         assert health["restarts"] == 2 and health["busy"] == 0
         assert httpx.get(base + "/sparql", params={"query": "ASK {}"}).status_code == 200
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """A headless Chromium with a fresh profile, driven by Selenium."""
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("Debian chromium and chromedriver are not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    profile = tempfile.mkdtemp(prefix="kg-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--window-size=1280,1000", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(20)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.mark.server

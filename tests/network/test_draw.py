@@ -9,7 +9,6 @@ from urllib.parse import quote
 import networkx as nx
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -17,25 +16,16 @@ from selenium.webdriver.support.ui import WebDriverWait
 from graph.network import build_network, export_network
 from graph.store import EmbeddedStore
 
+from servers import chromium
+
 pytestmark = pytest.mark.browser
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 
 
 @pytest.fixture(scope="module")
-def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
-    """Headless Chromium with a fresh profile and browser-console logging."""
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("Debian's chromium and chromedriver are not installed")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,900",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    yield browser
-    browser.quit()
+def driver() -> Iterator[webdriver.Chrome]:
+    """Headless Chromium (see ``servers.chromium``) with room for the whole network page."""
+    with chromium(window="1400,900") as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")
