@@ -27,7 +27,7 @@ from typing import Literal, get_args
 import pyoxigraph as ox
 import yaml
 
-from graph.errors import QueryError
+from graph.errors import GraphError, QueryError
 from graph.namespaces import PREFIXES
 from graph.store import GraphStore, QueryResult, Term
 from graph.store.sparql_text import BindingSlots, CheckedQuery, binding_slots, refuse_unsafe, tokens
@@ -335,6 +335,17 @@ def expand_iri(name: str, value: str) -> str:
                          f"not {value!r}.", parameter=name)
     named_node(name, value)
     return value
+
+
+def bound_text(spec: QuerySpec, raw: Mapping[str, str] | None = None, lang: str = LANGUAGES[0]) -> str:
+    """Return ``spec``'s text as the API runs it with ``raw`` parameters (and their defaults)
+    bound by ``VALUES``: what the query editor opens. The text as written when a parameter is
+    missing or does not fit.
+    """
+    try:
+        return str(spec.prepared.bind(bind_parameters(spec, raw or {}, lang)))
+    except GraphError:
+        return spec.text
 
 
 def bind_parameters(spec: QuerySpec, raw: Mapping[str, str], lang: str = LANGUAGES[0]) -> dict[str, Term]:

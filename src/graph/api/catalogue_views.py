@@ -22,7 +22,7 @@ from graph.api.context import ApiContext
 from graph.errors import QueryError
 from graph.formats import RESULT_FORMATS
 from graph.namespaces import PREFIXES, compact
-from graph.queries import LANGUAGES, ParamSpec, QuerySpec, expand_iri
+from graph.queries import LANGUAGES, ParamSpec, QuerySpec, bound_text, expand_iri
 from graph.store import QueryResult
 
 #: The formats the page offers as downloads, by their name in :data:`graph.formats.RESULT_FORMATS`.
@@ -175,9 +175,10 @@ def downloads(spec: QuerySpec, raw: Mapping[str, str], lang: str, max_rows: int)
                  f"{spec.name}.{RESULT_FORMATS[name].extension}") for name in DOWNLOADS]
 
 
-def editor_address(spec: QuerySpec) -> str:
-    """Return the query editor's address, prefilled with ``spec``'s text."""
-    return "/query?query=" + quote(spec.text, safe="")
+def editor_address(spec: QuerySpec, raw: Mapping[str, str], lang: str) -> str:
+    """Return the query editor's address, prefilled with ``spec``'s text as this page runs it
+    (its parameters and ``lang`` bound), so the editor gives the page's rows."""
+    return "/query?query=" + quote(bound_text(spec, raw, lang), safe="")
 
 
 def page_sizes(limit: int) -> list[int]:

@@ -266,7 +266,7 @@ async def query_page(request: Request, name: str, ctx: ApiContext = Depends(get_
         note=spec.when_empty if result is not None and total == 0 else "",
         pager=[] if result is None else view.pager(spec, raw, lang, limit, offset, total),
         downloads=[] if result is None else view.downloads(spec, raw, lang, most),
-        editor=view.editor_address(spec))
+        editor=view.editor_address(spec, raw, params.get("lang", lang)))
     answer.headers["Vary"] = "Accept"
     return answer
 

@@ -19,9 +19,8 @@ from graph.api.http import EDITOR_POLICY
 from graph.errors import GraphError, QueryError
 from graph.namespaces import KG, KGID, PREFIXES, compact
 from graph.negotiate import prefers_html
-from graph.queries import IRI_PARAMETER_PATTERN, LANGUAGES, Language, QuerySpec, bind_parameters, expand_iri, named_node
+from graph.queries import IRI_PARAMETER_PATTERN, LANGUAGES, Language, bound_text, expand_iri, named_node
 from graph.store import QueryResult
-from graph.store.sparql_text import inline_bindings
 
 router = APIRouter()
 templates = Jinja2Templates(env=Environment(loader=PackageLoader("graph.api", "templates"),
@@ -89,21 +88,12 @@ async def query_page(request: Request, query: str | None = Query(None, descripti
     asked = query is not None and bool(query.strip())
     text = query if query is not None and asked else EXAMPLE_QUERY
     editor = {"endpoint": "/sparql", "query": text, "run": asked, "prefixes": PREFIXES,
-              "examples": [{"name": spec.name, "summary": spec.summary, "text": example_text(spec, lang)}
+              "examples": [{"name": spec.name, "summary": spec.summary, "text": bound_text(spec, {}, lang)}
                            for spec in ctx.catalogue.values()]}
     answer = page(request, "query.html", status=status, query=text, result=result, table=table, error=error,
                   formats=render.RESULT_OFFERS, editor=editor, prefixes=PREFIXES)
     answer.headers["Content-Security-Policy"] = EDITOR_POLICY
     return answer
-
-
-def example_text(spec: QuerySpec, lang: str) -> str:
-    """Return a catalogued query's text as the API runs it with its default parameters (bound by
-    ``VALUES``), or as written when a parameter is required."""
-    try:
-        return inline_bindings(spec.text, bind_parameters(spec, {}, lang))
-    except GraphError:
-        return spec.text
 
 
 async def _show(request: Request, ctx: ApiContext, iri: str, lang: str) -> Response:
