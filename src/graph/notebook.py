@@ -9,7 +9,7 @@ Example:
     >>> g = graph.open()
     >>> rows = g.query("council-members", date="2019-06-01", lang="en")
     >>> rows.columns
-    ('agency', 'agencyLabel', 'start', 'end', 'source')
+    ('agency', 'agencyLabel', 'start', 'end', 'reportedStart', 'reportedStartSource', 'source', 'sources')
     >>> any(row["agencyLabel"] == "Swedish Environmental Protection Agency" for row in rows)
     True
 """
