@@ -1,8 +1,8 @@
 """Property-based fuzzing of every operation in the app's OpenAPI document (schemathesis).
 
 Every check schemathesis has: no 5xx, every response matches its documented status, media type,
-headers and schema, schema-valid input is accepted, methods and Allow agree. Bounded to a few
-examples per operation.
+headers and schema, schema-valid input is accepted, methods and Allow agree. Boundary and invalid
+values of every parameter (the coverage phase), then a few random schema-valid examples per operation.
 """
 
 from __future__ import annotations
@@ -36,7 +36,12 @@ APP, SANDBOX = _app()
 #: (a malformed query, or dataset parameters without a query, which the protocol forbids).
 SPARQL_TEXT_ACCEPTANCE = {"positive_data_acceptance": {"expected-statuses": [
     "2xx", "3xx", "400", "401", "403", "404", "409", "429"]}}
-CONFIG = schemathesis.config.SchemathesisConfig.from_dict({"operations": [
+#: The coverage phase sends each parameter's boundary and invalid values (negative cases, made
+#: from the schema, deterministic); the random fuzzing phase sends schema-valid input only. Random
+#: negative input cost two thirds of this module's time and found nothing the coverage phase
+#: does not send; positive fuzzing found the 400 of /id/{local} for text that makes no IRI.
+CONFIG = schemathesis.config.SchemathesisConfig.from_dict({
+    "phases": {"fuzzing": {"generation": {"mode": "positive"}}}, "operations": [
     {"include-path": path, "checks": SPARQL_TEXT_ACCEPTANCE} for path in ("/sparql", "/query")]})
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
 

@@ -69,6 +69,9 @@ def test_resource_by_iri_and_unknown(client: TestClient) -> None:
     assert client.get("/resource", params={"iri": KG + "Touchpoint"}, headers=HTML).status_code == 200
     assert client.get("/id/does-not-exist", headers={"accept": "text/turtle"}).status_code == 404
     assert client.get("/id/does-not-exist", headers=HTML).status_code == 404
+    # Any text fits /id/{local}; one that makes no IRI is no entity (schemathesis found the 400).
+    no_iri = client.get("/id/a[b", headers={"accept": "text/turtle"})
+    assert no_iri.status_code == 404 and "kgid:a[b" in no_iri.json()["message"]
     assert client.get("/resource", params={"iri": "no iri"}).json()["parameter"] == "iri"
 
 

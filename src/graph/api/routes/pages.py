@@ -135,6 +135,10 @@ async def _show(request: Request, ctx: ApiContext, iri: str, lang: str) -> Respo
 async def entity(request: Request, local: str, lang: Language = LangQuery,
                  ctx: ApiContext = Depends(get_context)) -> Response:
     """HTML for browsers; Turtle, N-Triples, JSON-LD or RDF/XML for programs."""
+    try:
+        named_node("local", KGID + local)
+    except QueryError as exc:  # any text fits the path; one that makes no IRI names no entity
+        raise ApiError(404, f"the graph has no entity kgid:{local}, and cannot have one: {exc}") from None
     return await _show(request, ctx, KGID + local, lang)
 
 
