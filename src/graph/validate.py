@@ -160,11 +160,23 @@ def _result_order(result: ValidationResult) -> tuple[int, str, str]:
 def load_shapes(settings: Settings) -> rdflib.Graph:
     """Parse every ``*.shapes.ttl`` in the shapes folder into one graph.
 
+    The graph is parsed once per version of the files (their names, sizes and modification
+    times) and shared between validations. pySHACL writes only two RDFS axioms into it
+    (``owl:Class rdfs:subClassOf rdfs:Class`` and the like), the same on every run, so a shared
+    graph validates as a fresh one would. Treat it as read-only.
+
     Raises:
         BuildError: a shapes file is not valid Turtle (file, line, column).
     """
+    files = tuple((path, path.stat().st_mtime_ns, path.stat().st_size)
+                  for path in sorted(settings.shapes_dir.glob("*.shapes.ttl")))
+    return _parsed_shapes(files)
+
+
+@lru_cache(maxsize=4)
+def _parsed_shapes(files: tuple[tuple[Path, int, int], ...]) -> rdflib.Graph:
     shapes = rdflib.Graph()
-    for path in sorted(settings.shapes_dir.glob("*.shapes.ttl")):
+    for path, _, _ in files:
         for quad in parse_file(path):
             shapes.add(tuple(_to_rdflib(t) for t in (quad.subject, quad.predicate, quad.object)))  # type: ignore[arg-type]
     return shapes
