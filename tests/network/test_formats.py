@@ -17,7 +17,7 @@ from graph.cli import main
 from graph.errors import NetworkError
 from graph.network import EXTENSIONS, FORMATS, build_network, format_for_path, write_network
 from graph.network.draw import PICTURE_DPI, PICTURE_RC, network_figure, network_title
-from graph.network.export import gexf_description, read_gexf_description
+from graph.network.export import gexf_description, read_gexf_description, write_gexf
 from graph.network.layout import CANVAS_WIDTH
 from graph.network.projections import content_digest
 from graph.network.style import COMMUNITY_PALETTE, TYPE_STYLE, community_colour, node_colour, node_size, rgb
@@ -72,6 +72,13 @@ def test_graphml_reads_back_positions_and_graph_attributes(networks: dict[str, n
     for key in GRAPH_KEYS:
         assert read.graph[key] == pytest.approx(graph.graph[key]) if isinstance(graph.graph[key], float) \
             else read.graph[key] == graph.graph[key], key
+
+
+def test_gexf_stamps_no_date(networks: dict[str, nx.Graph]) -> None:
+    # networkx writes today's date into meta; the same graph gives the same bytes on any day.
+    body = write_gexf(networks["agency-lever"])
+    assert b"lastmodifieddate" not in body
+    assert body == write_gexf(networks["agency-lever"].copy())
 
 
 @pytest.mark.parametrize("colour", ["type", "community"])

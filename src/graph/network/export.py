@@ -72,6 +72,9 @@ def write_gexf(graph: nx.Graph, colour: str = "type") -> bytes:
     root = ET.fromstring(buffer.getvalue())
     meta = root.find(f"{{{GEXF_NS}}}meta")
     assert meta is not None, "networkx writes a meta element"
+    # networkx stamps today's date; the same graph must give the same bytes (the version and
+    # digest below say what the file holds), and GEXF makes the date optional.
+    meta.attrib.pop("lastmodifieddate", None)
     ET.SubElement(meta, f"{{{GEXF_NS}}}keywords").text = f"mmr-kg, {graph.graph.get('projection', 'network')}"
     ET.SubElement(meta, f"{{{GEXF_NS}}}description").text = "\n".join(
         f"{key}: {value}" for key, value in gexf_description(graph, colour).items())
