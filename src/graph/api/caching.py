@@ -53,7 +53,7 @@ _TAG_RE = re.compile(r'(?:W/)?"([^"]*)"')
 def dataset_digest(store: GraphStore, dump: bytes | None = None) -> str | None:
     """Return a SHA-256 of the store's quads (its N-Quads lines, sorted), or ``None`` for a remote store.
 
-    Computed once when the app starts (about 20 ms for the shipped graph's 4,344 quads), from
+    Computed once when the app starts (it reads every quad, so it grows with the graph), from
     ``dump`` when start-up has the store's N-Quads already (:func:`~graph.store.sandbox.dump_nquads`,
     shared with the sandbox's copy). Blank node labels are the store's own, so a graph with blank
     nodes gets another digest each time it is loaded: that costs cache hits, never a wrong answer.
