@@ -18,7 +18,7 @@ from graph.store.push import push_graph
 from graph.store.remote import RemoteStore
 
 from query_samples import parameter_cases
-from servers import VIRTUOSO, Endpoint, virtuoso_server
+from servers import Endpoint, virtuoso_server
 
 CATALOGUE = load_catalogue(default_settings().queries_dir)
 INJECTION = 'x" } ; DROP ALL #'
@@ -161,8 +161,6 @@ VIRTUOSO_QUERIES = [
 
 
 @pytest.mark.server
-@pytest.mark.skipif(VIRTUOSO is None, reason="Virtuoso is not installed; .ci/run installs it with "
-                                             "apt-get install virtuoso-opensource")
 def test_virtuoso_takes_the_push_and_answers_like_the_embedded_store(built_files: Path, built: BuiltGraph,
                                                                      store: EmbeddedStore) -> None:
     with virtuoso_server() as endpoint:
