@@ -51,11 +51,12 @@ INPUTS: dict[str, dict[str, str]] = {"council-members": {"date": "2019-06-01"}}
 
 APPROACHES = """### The queries that grew too fast at 1M triples
 
-`agency-touchpoints`, `agency-kind-matrix` and `facts-below-sure` are rewritten, with the same rows
-(`tests/test_query_library.py`): each label is looked up with a constant language filter (`"en"`,
-`"sv"`) and `?lang` picks one with `IF`. A lookup filtered by `?lang` itself, which the binder fixes with a
-`VALUES` block inside the `OPTIONAL`, made Oxigraph join every `skos:prefLabel` of the graph. The
-times above are those of the rewritten queries. What is left of `agency-kind-matrix` and
+`agency-touchpoints`, `agency-kind-matrix` and `facts-below-sure` were rewritten first, then every
+catalogue query the same way (`touchpoint-details` had taken 25 s at 1M), with the same rows
+(`tests/test_query_library.py`, and both languages on the shipped graph): each label is looked up with
+a constant language filter (`"en"`, `"sv"`) and `?lang` picks one with `IF`. A lookup filtered by
+`?lang` itself, which the binder fixes with a `VALUES` block inside the `OPTIONAL`, made Oxigraph join
+every `skos:prefLabel` of the graph. The times above are those of the rewritten queries. What is left of `agency-kind-matrix` and
 `agency-touchpoints` at 1M is evaluation over the whole answer (every agency × kind cell, every
 touchpoint with its periods and first source), sorting it by labels, and reading it out, since
 the API caches whole answers and cuts pages from them. No table is derived at build time yet: see
@@ -79,19 +80,21 @@ its queries and rdflib is only a speed baseline:
    ```
 
    returns `(a, "X"@sv)` and `(b, unbound)` in Oxigraph, as SPARQL 1.1's algebra gives (the two `?lang`
-   bindings are compatible), but only `(b, unbound)` in rdflib. This is the binder's shape wherever a
-   label lookup (`FILTER(LANG(?l) = ?lang)`) sits in a nested `OPTIONAL`; without the outer block rdflib
-   returns as many rows as Oxigraph for `criteria-by-level`, `measure-goals`, `objective-coverage`,
+   bindings are compatible), but only `(b, unbound)` in rdflib. This was the binder's shape wherever a
+   label lookup (`FILTER(LANG(?l) = ?lang)`) sat in a nested `OPTIONAL`; without the outer block rdflib
+   returned as many rows as Oxigraph for `criteria-by-level`, `measure-goals`, `objective-coverage`,
    `objectives-without-lever` and `programme-areas`. Related, not confirmed the same: RDFLib/rdflib#2332
-   ("Possible query issue with VALUES and OPTIONAL", open). Label lookups in the rewritten form above
-   (constant language filters, `?lang` chosen with `IF`) do not have this shape.
+   ("Possible query issue with VALUES and OPTIONAL", open). Every catalogue query now looks labels up
+   in the rewritten form above (constant language filters, `?lang` chosen with `IF`), which does not
+   have this shape: the table shows which queries still differ.
 2. **`MIN` over IRIs returns a plain literal.** `SELECT (MIN(?o) AS ?m) WHERE { ?s a ?o }` gives rdflib
    a `Literal` (`ISIRI` false) where SPARQL 1.1 (`MIN` uses the `ORDER BY` ordering of terms) and Oxigraph
    give the IRI. Row counts agree, values do not: the `source` column of `agency-touchpoints`,
    `council-chairs` and `council-members` (first source document by IRI).
 
-`agency-profile`, `criteria-library` and `framework-areas` also differ; removing the outer `VALUES` block
-does not make rdflib agree there (their parameters are bound in it too), and they were not reduced further."""
+Before that rewrite `agency-profile`, `criteria-library` and `framework-areas` also differed, and removing
+the outer `VALUES` block did not make rdflib agree there (their parameters are bound in it too); they were
+not reduced further, and the table says whether they still differ."""
 
 
 @dataclass
