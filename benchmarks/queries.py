@@ -115,6 +115,8 @@ class SizeRun:
     label: str
     triples: int
     timings: dict[str, Timing] = field(default_factory=dict)
+    #: Queries rdflib raised on instead of answering, with its message.
+    failures: dict[str, str] = field(default_factory=dict)
 
 
 def median_ms(run: Callable[[], int], budget_s: float = 1.0, min_runs: int = 3, max_runs: int = 30) -> tuple[float, int]:
@@ -158,11 +160,21 @@ def _rdflib_worker(nq_path: str, conn: multiprocessing.connection.Connection) ->
     dataset.parse(nq_path, format="nquads")
     conn.send(len(dataset))
     while (text := conn.recv()) is not None:
-        conn.send(median_ms(functools.partial(_answer_rows, dataset, text), budget_s=2.0, min_runs=1))
+        try:
+            conn.send(median_ms(functools.partial(_answer_rows, dataset, text), budget_s=2.0, min_runs=1))
+        except Exception as exc:  # an rdflib failure is a result to report, not the end of the run
+            conn.send(RdflibFailure(f"{type(exc).__name__}: {exc}"))
 
 
 def _answer_rows(dataset: rdflib.Dataset, text: str) -> int:
     return _count(dataset.query(text))
+
+
+@dataclass(frozen=True)
+class RdflibFailure:
+    """rdflib raised instead of answering (its message, for the table's note)."""
+
+    message: str
 
 
 class RdflibWorker:
@@ -186,15 +198,15 @@ class RdflibWorker:
         self.conn = parent
         return parent
 
-    def time(self, text: str) -> tuple[float | None, int | None]:
-        """Return (median ms, rows) of ``text``, or (None, None) when the query passed the timeout."""
+    def time(self, text: str) -> tuple[float, int] | RdflibFailure | None:
+        """Return (median ms, rows) of ``text``, rdflib's failure, or None when the query passed the timeout."""
         conn = self.conn or self._start()
         conn.send(str(text))
         if conn.poll(self.timeout_s):
-            ms, rows = conn.recv()
-            return ms, rows
+            answer: tuple[float, int] | RdflibFailure = conn.recv()
+            return answer
         self.stop()
-        return None, None
+        return None
 
     def stop(self) -> None:
         """Stop the worker process (it is started again on the next query)."""
@@ -224,9 +236,14 @@ def bench_size(label: str, quads: list[ox.Quad], catalogue: Mapping[str, QuerySp
             if worker is None:
                 timing.rdflib_note = "not run"
             else:
-                timing.rdflib_ms, timing.rdflib_rows = worker.time(text)
-                if timing.rdflib_ms is None:
+                answer = worker.time(text)
+                if answer is None:
                     timing.rdflib_note = f"> {rdflib_timeout_s:g} s"
+                elif isinstance(answer, RdflibFailure):
+                    timing.rdflib_note = "rdflib fails"
+                    run.failures[name] = answer.message
+                else:
+                    timing.rdflib_ms, timing.rdflib_rows = answer
             run.timings[name] = timing
             print(f"{label:>8} {name:<32} {ms:9.2f} ms  rdflib {_fmt(timing.rdflib_ms, timing.rdflib_note)}",
                   file=sys.stderr)
@@ -310,6 +327,10 @@ def render(runs: list[SizeRun]) -> str:
     if big is not None:
         lines.append(f"rdflib is not run at {big.label}: loading that many triples into rdflib alone takes "
                      "minutes, and its aggregates already pass the timeout at the smaller size.")
+    failed = [(run.label, name, message) for run in runs for name, message in run.failures.items()]
+    if failed:
+        lines += ["", "rdflib raised instead of answering (`rdflib fails` in the table):", ""]
+        lines += [f"- `{name}` on {label}: `{message}`" for label, name, message in failed]
     lines += ["", APPROACHES, "", RDFLIB_NOTES]
     return "\n".join(lines) + "\n"
 
