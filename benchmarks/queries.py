@@ -40,7 +40,9 @@ from graph.store import EmbeddedStore
 sys.path.insert(0, str(Path(__file__).parent))
 from synthetic import shipped_quads, synthetic_quads
 
-TARGET_SHIPPED_MS = 10.0
+#: The targets of issue 12: every catalogue query under 5 ms embedded and at least 20× faster than
+#: rdflib on the shipped graph, under 1 s at 1M triples; and 10× the data within 15× the time.
+TARGET_SHIPPED_MS = 5.0
 TARGET_1M_MS = 1000.0
 TARGET_SPEEDUP = 20.0
 GROWTH_LIMIT = 15.0
