@@ -33,7 +33,7 @@ run: build
 	$(BIN)/kg serve --graph $(OUT)/graph.nq --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed
-	$(BIN)/ruff check src tests benchmarks conftest.py
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n auto --dist worksteal
 

@@ -97,10 +97,7 @@ async def query_page(request: Request, query: str | None = Query(None, descripti
 
 
 async def _show(request: Request, ctx: ApiContext, iri: str, lang: str) -> Response:
-    try:
-        named_node("iri", iri)
-    except QueryError as exc:
-        raise ApiError(400, str(exc), parameter="iri") from None
+    """Answer for ``iri``, which the caller has checked (``/id/`` answers 404, ``/resource`` 422)."""
     accept = request.headers.get("accept")
     if not prefers_html(accept, render.GRAPH_OFFERS):
         graph = await views.resource_graph(ctx, iri)
