@@ -6,6 +6,12 @@ OUT    ?= dist
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
+# Bytecode goes to .venv/pycache, outside the source tree, even where PYTHONDONTWRITEBYTECODE is set:
+# without it every process of a run (each pytest worker, each `kg` a test starts) recompiles every
+# module and redoes pytest's assertion rewriting of its plugins (hypothesis, schemathesis), ~10 s each.
+export PYTHONDONTWRITEBYTECODE :=
+export PYTHONPYCACHEPREFIX := $(abspath $(VENV))/pycache
+
 .PHONY: run test build validate clean bench release-notes vendor-editor ontology-docs
 
 $(BIN)/python:
