@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pyoxigraph as ox
 import pytest
 from fastapi import FastAPI
@@ -18,6 +19,7 @@ import graph.validate
 from graph.api import create_app
 from graph.build import BuiltGraph, build_graph, write_graph
 from graph.config import Settings, default_settings
+from graph.network import build_network
 from graph.queries import QuerySpec, load_catalogue
 from graph.store import EmbeddedStore
 from graph.validate import ValidationReport
@@ -45,6 +47,26 @@ def built(settings: Settings) -> BuiltGraph:
 def store(built: BuiltGraph) -> EmbeddedStore:
     """An embedded store over the shipped graph."""
     return EmbeddedStore(built.store)
+
+
+class Networks(dict[str, nx.Graph]):
+    """The network projections of one store, each built (and frozen) when first asked for."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        super().__init__()
+        self.store = store
+
+    def __missing__(self, projection: str) -> nx.Graph:
+        self[projection] = nx.freeze(build_network(self.store, projection, "en"))
+        return self[projection]
+
+
+@pytest.fixture(scope="session")
+def networks(store: EmbeddedStore) -> Networks:
+    """The network projections of the shipped graph, labels in English, by name, each built once per
+    session (``entities`` with its measures and layout takes seconds); frozen: no test adds or removes
+    a node or edge another test reads (copy one to change it)."""
+    return Networks(store)
 
 
 @pytest.fixture(scope="session")

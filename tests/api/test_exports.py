@@ -11,7 +11,7 @@ import networkx as nx
 import pytest
 from fastapi.testclient import TestClient
 
-from graph.network import build_network, list_projections
+from graph.network import list_projections
 from graph.network.style import node_colour, rgb
 from graph.store import EmbeddedStore
 
@@ -20,18 +20,19 @@ KGID = "https://w3id.org/mmr-kg/id/"
 
 
 @pytest.mark.parametrize("projection", sorted(list_projections()))
-def test_graphml_download_matches_the_library_projection(client: TestClient, store: EmbeddedStore,
+def test_graphml_download_matches_the_library_projection(client: TestClient, networks: dict[str, nx.Graph],
                                                          projection: str) -> None:
     response = client.get(f"/export/network/{projection}.graphml", params={"lang": "en"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/graphml+xml")
     assert f'filename="{projection}.graphml"' in response.headers["content-disposition"]
     downloaded = nx.read_graphml(io.BytesIO(response.content))
-    expected = build_network(store, projection, "en")
+    expected = networks[projection]
     assert set(downloaded.nodes) == set(expected.nodes)
     assert set(map(frozenset, downloaded.edges)) == set(map(frozenset, expected.edges))
     assert {n: d["label"] for n, d in downloaded.nodes(data=True)} == {
         n: d["label"] for n, d in expected.nodes(data=True)}
+    assert downloaded.graph["contentDigest"] == expected.graph["contentDigest"], "every attribute the same"
 
 
 def test_html_page_is_served_inline(client: TestClient) -> None:
@@ -52,11 +53,11 @@ def test_unknown_projection_or_format_is_404_listing_the_choices(client: TestCli
     assert named in response.json()["message"]
 
 
-def test_colour_by_community_reaches_the_gexf(client: TestClient, store: EmbeddedStore) -> None:
+def test_colour_by_community_reaches_the_gexf(client: TestClient, networks: dict[str, nx.Graph]) -> None:
     response = client.get("/export/network/agency-agency.gexf", params={"lang": "en", "colour": "community"})
     assert response.status_code == 200
     read = nx.read_gexf(io.BytesIO(response.content))
-    for node, data in build_network(store, "agency-agency", "en").nodes(data=True):
+    for node, data in networks["agency-agency"].nodes(data=True):
         viz = read.nodes[node]["viz"]["color"]
         assert (viz["r"], viz["g"], viz["b"]) == rgb(node_colour(data, "community"))
     assert client.get("/export/network/agency-agency.gexf", params={"colour": "size"}).status_code == 422

@@ -28,12 +28,6 @@ GRAPH_KEYS = ("projection", "communityMethod", "modularity", "communities", "lay
               "datasetVersion", "contentDigest")
 
 
-@pytest.fixture(scope="module")
-def networks(store: EmbeddedStore) -> dict[str, nx.Graph]:
-    """Every projection of the shipped graph, labels in English."""
-    return {name: build_network(store, name, "en") for name in PROJECTIONS}
-
-
 @pytest.mark.parametrize("projection", PROJECTIONS)
 def test_positions_are_computed_once_on_the_canvas(store: EmbeddedStore, networks: dict[str, nx.Graph],
                                                    projection: str) -> None:

@@ -1,4 +1,8 @@
-"""Network projections (issue 5): values match SPARQL, measures are present, every export reads back."""
+"""Network projections (issue 5): values match SPARQL, measures are present, every export reads back.
+
+The projections are built once per session (the ``networks`` fixture of ``tests/conftest.py``); each format
+is written from them and read back with the real readers.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ import pytest
 
 from graph.cli import main
 from graph.errors import NetworkError
-from graph.network import FORMATS, MEASURES, build_network, export_network, list_projections
+from graph.network import FORMATS, MEASURES, build_network, export_network, list_projections, write_network
 from graph.store import EmbeddedStore
 
 PREFIXES = """PREFIX kg: <https://w3id.org/mmr-kg/def/>
@@ -24,12 +28,6 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 """
 PROJECTIONS = ("entities", "agency-lever", "agency-objective", "agency-agency")
-
-
-@pytest.fixture(scope="module")
-def networks(store: EmbeddedStore) -> dict[str, nx.Graph]:
-    """Every projection of the shipped graph, labels in English."""
-    return {name: build_network(store, name, "en") for name in PROJECTIONS}
 
 
 def select(store: EmbeddedStore, body: str) -> list[dict[str, str]]:
@@ -149,8 +147,8 @@ def _same_attrs(written: dict[str, object], read: dict[str, object]) -> None:
 
 @pytest.mark.parametrize("fmt", list(READERS))
 @pytest.mark.parametrize("projection", PROJECTIONS)
-def test_export_reads_back(store: EmbeddedStore, networks: dict[str, nx.Graph], projection: str, fmt: str) -> None:
-    body, media_type = export_network(store, projection, fmt, "en")
+def test_export_reads_back(networks: dict[str, nx.Graph], projection: str, fmt: str) -> None:
+    body, media_type = write_network(networks[projection], fmt)
     assert media_type == FORMATS[fmt].media_type
     reader, node_extra, edge_extra = READERS[fmt]
     written, read = networks[projection], reader(body)
@@ -168,8 +166,8 @@ def test_export_reads_back(store: EmbeddedStore, networks: dict[str, nx.Graph], 
 
 
 @pytest.mark.parametrize("projection", PROJECTIONS)
-def test_csv_reads_back(store: EmbeddedStore, networks: dict[str, nx.Graph], projection: str) -> None:
-    body, media_type = export_network(store, projection, "csv", "en")
+def test_csv_reads_back(networks: dict[str, nx.Graph], projection: str) -> None:
+    body, media_type = write_network(networks[projection], "csv")
     assert media_type == "application/zip"
     written = networks[projection]
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
@@ -184,6 +182,13 @@ def test_csv_reads_back(store: EmbeddedStore, networks: dict[str, nx.Graph], pro
         data = written.edges[row.pop("source"), row.pop("target")]
         assert row == {k: str(v) for k, v in data.items()}
     assert meta["communityMethod"] == written.graph["communityMethod"]
+
+
+@pytest.mark.parametrize("fmt", [*READERS, "csv", "cytoscape-style", "html"])
+def test_export_network_writes_what_build_network_builds(store: EmbeddedStore, networks: dict[str, nx.Graph],
+                                                         fmt: str) -> None:
+    # export_network builds afresh; the same bytes as the shared network written (the tests above read those back)
+    assert export_network(store, "agency-lever", fmt, "en") == write_network(networks["agency-lever"], fmt)
 
 
 def test_pictures(store: EmbeddedStore, networks: dict[str, nx.Graph]) -> None:
