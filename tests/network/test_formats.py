@@ -1,6 +1,6 @@
 """Networks researchers open as they see them (issue 10, item 5): one set of positions in every format,
-colours by type or community, the Cytoscape style, the GEXF methods, ``-o`` by file ending, pictures
-whose title overlaps no label."""
+colours by type or community, the Cytoscape style, the GEXF methods, ``-o`` by file ending. The pictures
+(title over no label, colours by community) are checked in ``test_draw.py``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import pytest
 from graph.cli import main
 from graph.errors import NetworkError
 from graph.network import EXTENSIONS, FORMATS, build_network, format_for_path, write_network
-from graph.network.draw import PICTURE_DPI, PICTURE_RC, network_figure, network_title
 from graph.network.export import gexf_description, read_gexf_description, write_gexf
 from graph.network.layout import CANVAS_WIDTH
 from graph.network.projections import content_digest
@@ -176,47 +175,6 @@ def test_style_by_type_names_every_type_once(networks: dict[str, nx.Graph]) -> N
     types = {d["type"] for _, d in networks["entities"].nodes(data=True)}
     assert sorted(selectors) == sorted(f"node[type = '{t}']" for t in types)
     assert all(t in TYPE_STYLE for t in types)
-
-
-def test_pictures_and_page_colour_by_community(networks: dict[str, nx.Graph]) -> None:
-    graph = networks["agency-lever"]
-    svg = write_network(graph, "svg", "community")[0].decode()
-    communities = {d["community"] for _, d in graph.nodes(data=True)}
-    assert all(community_colour(c).lower() in svg.lower() for c in communities if c < len(COMMUNITY_PALETTE))
-    assert "community 0 (" in svg and "node colour = community" in svg
-    assert TYPE_STYLE["agency"][0].lower() not in svg.lower(), "no type colour when colouring by community"
-    page = write_network(graph, "html", "community")[0].decode()
-    payload = json.loads(re.search(r'id="network-data">(.*?)</script>', page, re.S)[1])  # type: ignore[index]
-    assert payload["colourBy"] == "community"
-    assert {n["id"]: n["colour"] for n in payload["nodes"]} == {
-        n: node_colour(d, "community") for n, d in graph.nodes(data=True)}
-    assert {n["id"]: (n["x"], n["y"]) for n in payload["nodes"]} == {
-        n: (d["x"], round(graph.graph["canvasHeight"] - d["y"], 2)) for n, d in graph.nodes(data=True)}
-
-
-@pytest.mark.parametrize("projection", PROJECTIONS)
-def test_picture_title_overlaps_no_label(networks: dict[str, nx.Graph], projection: str) -> None:
-    from matplotlib import rc_context
-    from matplotlib.text import Annotation, Text
-
-    graph = networks[projection]
-    with rc_context(PICTURE_RC):  # as the PNG and SVG are drawn: same font, same resolution
-        figure = network_figure(graph, "type")
-        figure.draw_without_rendering()
-        renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
-    assert figure.dpi == PICTURE_DPI
-    title_text = network_title(graph, "type")
-    titles = [t for t in figure.findobj(Text) if t.get_text() == title_text]
-    assert len(titles) == 1
-    title = titles[0].get_window_extent(renderer)
-    labels = [a.get_window_extent(renderer) for a in figure.findobj(Annotation)]
-    assert labels, "the picture has labels"
-    page = figure.bbox
-    for box in labels:
-        assert not box.overlaps(title), "a label runs into the title"
-        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1, \
-            "a label runs off the picture"
-    assert page.x0 <= title.x0 and title.x1 <= page.x1 and title.y1 <= page.y1, "the title fits the picture"
 
 
 @pytest.mark.parametrize(("name", "fmt"), [
