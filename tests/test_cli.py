@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
 
+import graph.cli
+import graph.store.source
 from graph.cli import main
 from graph.config import default_settings
 from graph.queries import bind_parameters, load_catalogue
@@ -48,6 +52,32 @@ def cases(store: EmbeddedStore) -> dict[str, list[dict[str, str]]]:
     return parameter_cases(CATALOGUE, store)
 
 
+@pytest.fixture(scope="module")
+def files_read() -> dict[tuple[str, Path], Any]:
+    """What ``read_once`` has read in this module: by reader and resolved path."""
+    return {}
+
+
+@pytest.fixture()
+def read_once(monkeypatch: pytest.MonkeyPatch, files_read: dict[tuple[str, Path], Any]) -> None:
+    """Let ``kg query`` read the catalogue and a built graph file once per module, then hand out what it read.
+
+    The tests below run ~180 commands over the same queries/ and graph.nq; parsing them (YAML
+    headers, N-Quads) was ~0.3 s of each. The first command of the module reads them for real;
+    the other tests here, and tests/test_cli_imports.py in a fresh process, read them every time.
+    """
+    def once(real: Callable[[Path], Any]) -> Callable[[Path], Any]:
+        def read(path: Path) -> Any:
+            key = (real.__name__, Path(path).resolve())
+            if key not in files_read:
+                files_read[key] = real(path)
+            return files_read[key]
+        return read
+
+    monkeypatch.setattr(graph.cli, "load_catalogue", once(graph.cli.load_catalogue))
+    monkeypatch.setattr(graph.store.source, "load_built_graph", once(graph.store.source.load_built_graph))
+
+
 def params_for(name: str, cases: dict[str, list[dict[str, str]]]) -> tuple[dict[str, str], list[str]]:
     """The base parameters of query ``name`` and their ``--param`` options; skip when none fit."""
     if not cases[name]:
@@ -78,6 +108,7 @@ def test_queries_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None
             assert f"{param.name}: {param.type}" in line
 
 
+@pytest.mark.usefixtures("read_once")
 @pytest.mark.parametrize("lang", ["sv", "en"])
 @pytest.mark.parametrize("name", sorted(CATALOGUE))
 def test_query_json_and_tsv_match_the_store(name: str, lang: str, built_files: Path, store: EmbeddedStore,
@@ -95,6 +126,7 @@ def test_query_json_and_tsv_match_the_store(name: str, lang: str, built_files: P
         assert by_value(parsed(out, ox_format)) == by_value(want.rows)
 
 
+@pytest.mark.usefixtures("read_once")
 @pytest.mark.parametrize("name", sorted(CATALOGUE))
 def test_query_csv_and_table_hold_the_values(name: str, built_files: Path, store: EmbeddedStore,
                                              cases: dict[str, list[dict[str, str]]],
@@ -194,6 +226,7 @@ def test_closed_endpoint_exits_2_and_says_what_to_do(capsys: pytest.CaptureFixtu
 
 
 @pytest.mark.server
+@pytest.mark.usefixtures("read_once")
 def test_push_then_query_remotely(oxigraph_endpoint: Endpoint, built_files: Path, store: EmbeddedStore,
                                   cases: dict[str, list[dict[str, str]]], tmp_path: Path,
                                   capsys: pytest.CaptureFixture[str]) -> None:
