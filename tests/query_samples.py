@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -23,6 +24,15 @@ NESTED_FAMILY = {
     "blank-nodes": "SELECT * WHERE { ?s <http://e/p> " + "[ <http://e/p> " * 10_000 + "?o" + " ]" * 10_000 + " }",
     "negations": "ASK { FILTER(" + "!" * 50_000 + "true) }",
 }
+
+
+def query_names(queries_dir: Path) -> list[str]:
+    """The names ``load_catalogue(queries_dir)`` gives, sorted, without parsing a file.
+
+    For parametrising at collection, which every xdist worker repeats; the CLI tests check that
+    these are the catalogue's names.
+    """
+    return sorted(p.stem for p in queries_dir.glob("*.rq"))
 
 
 def seen_iris(catalogue: Mapping[str, QuerySpec], store: EmbeddedStore) -> dict[str, list[str]]:

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
 
+import graph.cli
+import graph.store.source
 from graph.cli import main
 from graph.config import default_settings
-from graph.queries import bind_parameters, load_catalogue
+from graph.queries import QuerySpec, bind_parameters
 from graph.store import EmbeddedStore, QueryResult
 from graph.store.remote import RemoteStore
 
-from query_samples import parameter_cases
+from query_samples import parameter_cases, query_names
 from servers import Endpoint
 
-CATALOGUE = load_catalogue(default_settings().queries_dir)
+QUERY_NAMES = query_names(default_settings().queries_dir)
 INJECTION = 'x" } ; DROP ALL #'
 PARAM_QUERY = """#+ summary: Things with a value
 #+ description: Everything that has ?value as the object of some triple.
@@ -43,9 +47,35 @@ def parsed(text: str, fmt: ox.QueryResultsFormat) -> list[tuple[ox.NamedNode | o
 
 
 @pytest.fixture(scope="module")
-def cases(store: EmbeddedStore) -> dict[str, list[dict[str, str]]]:
+def cases(catalogue: dict[str, QuerySpec], store: EmbeddedStore) -> dict[str, list[dict[str, str]]]:
     """Parameter sets for every catalogued query, from the shipped data."""
-    return parameter_cases(CATALOGUE, store)
+    return parameter_cases(catalogue, store)
+
+
+@pytest.fixture(scope="module")
+def files_read() -> dict[tuple[str, Path], Any]:
+    """What ``read_once`` has read in this module: by reader and resolved path."""
+    return {}
+
+
+@pytest.fixture()
+def read_once(monkeypatch: pytest.MonkeyPatch, files_read: dict[tuple[str, Path], Any]) -> None:
+    """Let ``kg query`` read the catalogue and a built graph file once per module, then hand out what it read.
+
+    The tests below run ~180 commands over the same queries/ and graph.nq; parsing them (YAML
+    headers, N-Quads) was ~0.3 s of each. The first command of the module reads them for real;
+    the other tests here, and tests/test_cli_imports.py in a fresh process, read them every time.
+    """
+    def once(real: Callable[[Path], Any]) -> Callable[[Path], Any]:
+        def read(path: Path) -> Any:
+            key = (real.__name__, Path(path).resolve())
+            if key not in files_read:
+                files_read[key] = real(path)
+            return files_read[key]
+        return read
+
+    monkeypatch.setattr(graph.cli, "load_catalogue", once(graph.cli.load_catalogue))
+    monkeypatch.setattr(graph.store.source, "load_built_graph", once(graph.store.source.load_built_graph))
 
 
 def params_for(name: str, cases: dict[str, list[dict[str, str]]]) -> tuple[dict[str, str], list[str]]:
@@ -56,8 +86,7 @@ def params_for(name: str, cases: dict[str, list[dict[str, str]]]) -> tuple[dict[
     return base, [arg for key, value in base.items() for arg in ("--param", f"{key}={value}")]
 
 
-def expected(store: EmbeddedStore, name: str, raw: dict[str, str], lang: str = "sv") -> QueryResult:
-    spec = CATALOGUE[name]
+def expected(store: EmbeddedStore, spec: QuerySpec, raw: dict[str, str], lang: str = "sv") -> QueryResult:
     return store.query(spec.text, bind_parameters(spec, raw, lang))
 
 
@@ -66,25 +95,27 @@ def by_value(rows: list[tuple[ox.NamedNode | ox.BlankNode | ox.Literal | None, .
     return sorted(" ".join("" if t is None else str(t) for t in row) for row in rows)
 
 
-def test_queries_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
+def test_queries_lists_the_catalogue(catalogue: dict[str, QuerySpec], capsys: pytest.CaptureFixture[str]) -> None:
+    assert sorted(catalogue) == QUERY_NAMES  # the tests parametrised by name cover every query
     code, out, _ = run(capsys, "queries")
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == ["NAME", "SUMMARY", "PARAMETERS"]
-    for spec in CATALOGUE.values():
+    for spec in catalogue.values():
         line = next(line for line in lines if line.startswith(spec.name + " "))
         assert spec.summary in line
         for param in spec.params:
             assert f"{param.name}: {param.type}" in line
 
 
+@pytest.mark.usefixtures("read_once")
 @pytest.mark.parametrize("lang", ["sv", "en"])
-@pytest.mark.parametrize("name", sorted(CATALOGUE))
+@pytest.mark.parametrize("name", QUERY_NAMES)
 def test_query_json_and_tsv_match_the_store(name: str, lang: str, built_files: Path, store: EmbeddedStore,
-                                            cases: dict[str, list[dict[str, str]]],
+                                            catalogue: dict[str, QuerySpec], cases: dict[str, list[dict[str, str]]],
                                             capsys: pytest.CaptureFixture[str]) -> None:
     raw, options = params_for(name, cases)
-    want = expected(store, name, raw, lang)
+    want = expected(store, catalogue[name], raw, lang)
     if want.kind != "select":
         pytest.skip("not a SELECT query")
     graph = str(built_files / "graph.nq")
@@ -95,12 +126,13 @@ def test_query_json_and_tsv_match_the_store(name: str, lang: str, built_files: P
         assert by_value(parsed(out, ox_format)) == by_value(want.rows)
 
 
-@pytest.mark.parametrize("name", sorted(CATALOGUE))
+@pytest.mark.usefixtures("read_once")
+@pytest.mark.parametrize("name", QUERY_NAMES)
 def test_query_csv_and_table_hold_the_values(name: str, built_files: Path, store: EmbeddedStore,
-                                             cases: dict[str, list[dict[str, str]]],
+                                             catalogue: dict[str, QuerySpec], cases: dict[str, list[dict[str, str]]],
                                              capsys: pytest.CaptureFixture[str]) -> None:
     raw, options = params_for(name, cases)
-    want = expected(store, name, raw)
+    want = expected(store, catalogue[name], raw)
     if want.kind != "select":
         pytest.skip("not a SELECT query")
     graph = str(built_files / "graph.nq")
@@ -116,12 +148,12 @@ def test_query_csv_and_table_hold_the_values(name: str, built_files: Path, store
 
 
 def test_query_builds_in_memory_without_a_built_graph(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                      store: EmbeddedStore,
+                                                      store: EmbeddedStore, catalogue: dict[str, QuerySpec],
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(capsys, "query", "agency-touchpoints", "--format", "json")
     assert code == 0
-    assert by_value(parsed(out, ox.QueryResultsFormat.JSON)) == by_value(expected(store, "agency-touchpoints", {}).rows)
+    assert by_value(parsed(out, ox.QueryResultsFormat.JSON)) == by_value(expected(store, catalogue["agency-touchpoints"], {}).rows)
 
 
 @pytest.mark.parametrize(("argv", "message"), [
@@ -194,8 +226,9 @@ def test_closed_endpoint_exits_2_and_says_what_to_do(capsys: pytest.CaptureFixtu
 
 
 @pytest.mark.server
+@pytest.mark.usefixtures("read_once")
 def test_push_then_query_remotely(oxigraph_endpoint: Endpoint, built_files: Path, store: EmbeddedStore,
-                                  cases: dict[str, list[dict[str, str]]], tmp_path: Path,
+                                  catalogue: dict[str, QuerySpec], cases: dict[str, list[dict[str, str]]], tmp_path: Path,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "push", "--endpoint", oxigraph_endpoint.query,
                          "--graph", str(built_files / "graph.nq"))
@@ -204,14 +237,14 @@ def test_push_then_query_remotely(oxigraph_endpoint: Endpoint, built_files: Path
     assert "(Graph Store Protocol); the counts on" in out
     assert err.splitlines()[-1].startswith(f"pushed {len(store)}/{len(store)} triples (")
 
-    for name in sorted(CATALOGUE):
+    for name in QUERY_NAMES:
         if not cases[name]:
             continue
         raw, options = params_for(name, cases)
         code, out, _ = run(capsys, "query", name, "--format", "json", "--endpoint", oxigraph_endpoint.query,
                            *options)
         assert code == 0, name
-        want = expected(store, name, raw)
+        want = expected(store, catalogue[name], raw)
         if want.kind == "select":
             assert by_value(parsed(out, ox.QueryResultsFormat.JSON)) == by_value(want.rows), name
 

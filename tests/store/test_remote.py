@@ -12,15 +12,15 @@ from store_support import graph_counts
 from graph.build import BuiltGraph
 from graph.config import default_settings
 from graph.errors import EndpointError, QueryError, QueryRefused
-from graph.queries import bind_parameters, load_catalogue
+from graph.queries import QuerySpec, bind_parameters
 from graph.store import EmbeddedStore, QueryResult, Term
 from graph.store.push import push_graph
 from graph.store.remote import RemoteStore
 
-from query_samples import parameter_cases
+from query_samples import parameter_cases, query_names
 from servers import Endpoint, virtuoso_server
 
-CATALOGUE = load_catalogue(default_settings().queries_dir)
+QUERY_NAMES = query_names(default_settings().queries_dir)
 INJECTION = 'x" } ; DROP ALL #'
 
 
@@ -34,18 +34,18 @@ def test_remote_counts_every_quad(remote: RemoteStore, built: BuiltGraph) -> Non
 
 
 @pytest.fixture(scope="module")
-def cases(store: EmbeddedStore) -> dict[str, list[dict[str, str]]]:
+def cases(catalogue: dict[str, QuerySpec], store: EmbeddedStore) -> dict[str, list[dict[str, str]]]:
     """Parameter sets for every catalogued query, from the shipped data."""
-    return parameter_cases(CATALOGUE, store)
+    return parameter_cases(catalogue, store)
 
 
 @pytest.mark.server
 @pytest.mark.parametrize("lang", ["sv", "en"])
-@pytest.mark.parametrize("name", sorted(CATALOGUE))
+@pytest.mark.parametrize("name", QUERY_NAMES)
 def test_named_query_same_rows_remote_and_embedded(name: str, lang: str, remote: RemoteStore,
-                                                   store: EmbeddedStore,
+                                                   store: EmbeddedStore, catalogue: dict[str, QuerySpec],
                                                    cases: dict[str, list[dict[str, str]]]) -> None:
-    spec = CATALOGUE[name]
+    spec = catalogue[name]
     if not cases[name]:
         pytest.skip("no value in the shipped data for a required parameter")
     for raw in cases[name]:
