@@ -3,34 +3,32 @@
 Every check schemathesis has: no 5xx, every response matches its documented status, media type,
 headers and schema, schema-valid input is accepted, methods and Allow agree. Boundary and invalid
 values of every parameter (the coverage phase), then a few random schema-valid examples per operation.
+
+The schema is loaded from a fixture, so collecting this module costs nothing: the app, its
+workers and each operation's cases are made once, by whichever xdist worker runs the test, and
+each operation is reported as a subtest (``[GET /resource]``).
 """
 
 from __future__ import annotations
 
+import re._constants as sre
+from collections.abc import Iterator
+from typing import Any
+
+import hypothesis
 import pytest
 import schemathesis
-from fastapi import FastAPI
-from hypothesis import HealthCheck, settings
+from hypothesis.strategies import SearchStrategy
+from hypothesis.strategies._internal import regex
+from hypothesis.strategies._internal.lazy import unwrap_strategies
+from schemathesis.schemas import BaseSchema
 
 from graph.api import create_app
-from graph.build import build_graph
-from graph.config import default_settings
+from graph.config import Settings
 from graph.store import EmbeddedStore
 from graph.store.sandbox import WorkerPool
 from graph.validate import ValidationReport
 
-
-def _app() -> tuple[FastAPI, WorkerPool]:
-    # Built at import: schemathesis needs the schema to collect one test per operation
-    # (its fixture-based loader does not work with this pytest). It runs the app's lifespan
-    # for every call, so the app gets a sandbox it does not own: one set of workers for all.
-    settings_ = default_settings()
-    store = EmbeddedStore(build_graph(settings_).store)
-    pool = WorkerPool(store.store, size=1)
-    return create_app(store, settings_, sandbox=pool), pool
-
-
-APP, SANDBOX = _app()
 #: Every check schemathesis has. One judgement is ours: a text that fits the schema's ``string`` is
 #: not yet SPARQL, so /sparql and the /query page may answer schema-valid input with 400
 #: (a malformed query, or dataset parameters without a query, which the protocol forbids).
@@ -43,24 +41,67 @@ SPARQL_TEXT_ACCEPTANCE = {"positive_data_acceptance": {"expected-statuses": [
 CONFIG = schemathesis.config.SchemathesisConfig.from_dict({
     "phases": {"fuzzing": {"generation": {"mode": "positive"}}}, "operations": [
     {"include-path": path, "checks": SPARQL_TEXT_ACCEPTANCE} for path in ("/sparql", "/query")]})
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
 
 
-def teardown_module() -> None:
-    SANDBOX.close()
+@pytest.fixture(scope="module")
+def character_classes_built_once() -> Iterator[dict[Any, SearchStrategy[str]]]:
+    """Make Hypothesis build the strategy of each regex character class once; yields them by class.
 
-
-@pytest.fixture(autouse=True, scope="module")
-def report_ready(shipped_report: ValidationReport) -> None:
-    """Have the shipped graph's SHACL report computed before any call (see conftest).
-
-    ``/validate`` answers from it; computing it inside a call could pass schemathesis's
-    10-second read timeout on a busy machine, whichever test happened to come first.
+    Hypothesis turns a class into characters one code point at a time, and the IRI pattern of
+    14 parameters holds three classes with ``\\u00a0-\\ud7ff\\uf900-\\ufdcf\\ufdf0-\\uffef``
+    (~57,000 code points): each build of that pattern took ~2 s, and schemathesis builds it again
+    for every operation and phase, 80 % of this module's time. A class's strategy depends only
+    on its members, the flags and the alphabet, so the one built first is the one every later
+    build would make: generation is unchanged, example for example.
     """
+    real = regex._strategy
+    built: dict[Any, SearchStrategy[str]] = {}
+
+    def strategy(codes: Any, context: regex.Context, is_unicode: bool, *, alphabet: Any) -> SearchStrategy[Any]:
+        if not (is_unicode and isinstance(codes, tuple) and codes[0] == sre.IN):
+            return real(codes, context, is_unicode, alphabet=alphabet)
+        key = (tuple(codes[1]), context.flags, unwrap_strategies(alphabet).intervals)
+        if key not in built:
+            built[key] = real(codes, context, is_unicode, alphabet=alphabet)
+        return built[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(regex, "_strategy", strategy)  # the recursion inside looks it up here too
+        yield built
+
+
+@pytest.fixture(scope="module")
+def api_schema(store: EmbeddedStore, settings: Settings, shipped_report: ValidationReport,
+               character_classes_built_once: dict[Any, SearchStrategy[str]]) -> Iterator[BaseSchema]:
+    """The app's OpenAPI document, over an app whose sandbox it does not own.
+
+    schemathesis starts the app's lifespan at the first call and ends it only when the process
+    exits, so the app gets workers this module closes when it is done. The shipped graph's SHACL
+    report is computed first (see conftest): ``/validate`` answers from it, and computing it inside
+    a call could pass schemathesis's 10-second read timeout on a busy machine.
+    """
+    pool = WorkerPool(store.store, size=1)
+    try:
+        yield schemathesis.openapi.from_asgi("/openapi.json", create_app(store, settings, sandbox=pool), config=CONFIG)
+    finally:
+        pool.close()
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@pytest.fixture(autouse=True)
+def node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
+    """Give the test the ``_nodeid`` schemathesis's fixture loader reads (pytest 9.2 keeps ``_id``).
+
+    The loader renames the test per operation through it; pytest no longer reads that
+    attribute, and each operation is reported as a subtest that carries its label instead.
+    """
+    request.node._nodeid = request.node.nodeid
 
 
 @schema.parametrize()
-@settings(max_examples=6, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@hypothesis.settings(max_examples=6, deadline=None, derandomize=True,
+                     suppress_health_check=list(hypothesis.HealthCheck))
 def test_api_never_fails_and_matches_its_schema(case: schemathesis.Case) -> None:
     case.call_and_validate()
