@@ -16,14 +16,14 @@ Fixtures live in ``tests/data/shapes/<concern>/``, one folder per ``shapes/<conc
 - ``# support:`` lines name files of supporting nodes in the same folder, validated together
   with the fixture.
 
-Each fixture is validated on its own, with the ontology only (``graph.validate.validate_files``),
-so a fixture run takes a fraction of a second.
+Each fixture is validated with the ontology and its support files, as if on its own. Fixtures
+that cannot meet share a pySHACL run: ``shape_fixtures`` says how they are kept apart, and the
+tests under "fixtures that share a pySHACL run do not meet" show that they are.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -35,8 +35,19 @@ from graph.build import BuiltGraph
 from graph.config import Settings, default_settings
 from graph.namespaces import KGID, PREFIXES
 from graph.validate import ValidationReport, ValidationResult, validate_files
+from shape_fixtures import (
+    FIXTURES_DIR,
+    INVALID_FILES,
+    VALID_FILES,
+    Expectation,
+    Fired,
+    FixtureRuns,
+    Run,
+    fired_results,
+    fixture_id,
+    read_fixture,
+)
 
-FIXTURES_DIR = Path(__file__).parent / "data" / "shapes"
 SHAPES_DIR = default_settings().shapes_dir
 TEST_NODE_PREFIX = KGID + "test-"
 KGSH = PREFIXES["kgsh"]
@@ -49,93 +60,6 @@ NODE_LEVEL_PARAMETERS = (
     SH["in"], SH["hasValue"], SH["pattern"], SH["minLength"], SH["maxLength"], SH["languageIn"],
     SH["minInclusive"], SH["maxInclusive"], SH["minExclusive"], SH["maxExclusive"], SH["closed"],
 )
-
-
-@dataclass(frozen=True)
-class Expectation:
-    """What an invalid fixture must trigger, read from its ``# expect:`` line."""
-
-    constraint: str
-    severity: str
-    path: str | None
-    focus: str | None
-
-
-@dataclass(frozen=True)
-class Fixture:
-    """A fixture file, its support files and (for invalid ones) its expectation."""
-
-    path: Path
-    support: tuple[Path, ...]
-    expectation: Expectation | None
-
-    @property
-    def files(self) -> list[Path]:
-        return [*self.support, self.path]
-
-
-@dataclass(frozen=True)
-class Fired:
-    """One result of the SHACL report graph, with what ``ValidationResult`` leaves out."""
-
-    focus: str
-    severity: str
-    path: str | None
-    source_shape: str
-    source_constraint: str | None
-    messages: tuple[str, ...]
-
-    @property
-    def constraint(self) -> str:
-        """The named constraint that produced the result (the SPARQL constraint, else the shape)."""
-        return self.source_constraint or self.source_shape
-
-
-def expand(curie: str) -> str:
-    """Expand ``prefix:local`` with the project's prefixes; a full IRI in <…> is returned as is."""
-    if curie.startswith("<") and curie.endswith(">"):
-        return curie[1:-1]
-    prefix, sep, local = curie.partition(":")
-    if not sep or prefix not in PREFIXES:
-        raise ValueError(f"unknown prefix in {curie!r}: use one of {', '.join(sorted(PREFIXES))}")
-    return PREFIXES[prefix] + local
-
-
-def read_fixture(path: Path) -> Fixture:
-    """Parse the leading comment lines of a fixture file."""
-    expectations: list[Expectation] = []
-    support: list[Path] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            break
-        key, sep, rest = line.lstrip("# ").partition(":")
-        if not sep:
-            continue
-        if key == "support":
-            support.append(path.parent / rest.strip())
-        elif key == "expect":
-            tokens = rest.split()
-            fields = dict(t.split("=", 1) for t in tokens[1:])
-            unknown = set(fields) - {"path", "severity", "focus"}
-            if unknown or "severity" not in fields:
-                raise ValueError(f"{path.name}: bad expect line {line!r} (fields: path=, severity=, focus=)")
-            expectations.append(Expectation(
-                constraint=expand(tokens[0]),
-                severity=fields["severity"],
-                path=expand(fields["path"]) if "path" in fields else None,
-                focus=expand(fields["focus"]) if "focus" in fields else None,
-            ))
-    if len(expectations) > 1:
-        raise ValueError(f"{path.name}: an invalid fixture breaks exactly one constraint; found {len(expectations)} expect lines")
-    return Fixture(path, tuple(support), expectations[0] if expectations else None)
-
-
-def fixture_id(path: Path) -> str:
-    return f"{path.parent.name}/{path.name}"
-
-
-VALID_FILES = sorted(FIXTURES_DIR.glob("*/valid-*.ttl"))
-INVALID_FILES = sorted(FIXTURES_DIR.glob("*/invalid-*.ttl"))
 
 
 @cache
@@ -172,39 +96,15 @@ def owner_of(shapes: rdflib.Graph, constraint: rdflib.URIRef) -> rdflib.term.Nod
     return next(iter(shapes.subjects(SH.sparql, constraint)), constraint)
 
 
+def message_pattern(shapes: rdflib.Graph, constraint: rdflib.URIRef) -> re.Pattern[str]:
+    """The constraint's sh:message (else its shape's) as a pattern: each {?variable} stands for any text."""
+    template = str(shapes.value(constraint, SH.message) or shapes.value(owner_of(shapes, constraint), SH.message))
+    return re.compile(".+".join(map(re.escape, re.split(r"\{[?$]\w+\}", template))), re.DOTALL)
+
+
 def declared_severity(shapes: rdflib.Graph, node: rdflib.term.Node) -> str | None:
     value = shapes.value(node, SH.severity)
     return str(value).rsplit("#", 1)[-1] if value is not None else None
-
-
-def fired_results(report: ValidationReport) -> list[Fired]:
-    """Read every result straight from the SHACL report graph (it names the SPARQL constraint)."""
-    graph = report.report_graph
-    fired = []
-    for node in graph.subjects(RDF.type, SH.ValidationResult):
-        path = graph.value(node, SH.resultPath)
-        constraint = graph.value(node, SH.sourceConstraint)
-        fired.append(Fired(
-            focus=str(graph.value(node, SH.focusNode)),
-            severity=str(graph.value(node, SH.resultSeverity)).rsplit("#", 1)[-1],
-            path=str(path) if isinstance(path, rdflib.URIRef) else None,
-            source_shape=str(graph.value(node, SH.sourceShape)),
-            source_constraint=str(constraint) if constraint is not None else None,
-            messages=tuple(sorted(str(m) for m in graph.objects(node, SH.resultMessage))),
-        ))
-    return fired
-
-
-def fixture_nodes(fixture: Fixture) -> set[str]:
-    """The IRIs a fixture and its support files describe (their subjects)."""
-    graph = rdflib.Graph()
-    for path in fixture.files:
-        graph.parse(path, format="turtle")
-    return {str(s) for s in graph.subjects(unique=True) if isinstance(s, rdflib.URIRef)}
-
-
-def is_fixture_node(iri: str, described: set[str]) -> bool:
-    return iri.startswith(TEST_NODE_PREFIX) or iri in described
 
 
 def show(results: list[Fired]) -> str:
@@ -215,6 +115,17 @@ def show(results: list[Fired]) -> str:
 @pytest.fixture(scope="module")
 def shapes() -> rdflib.Graph:
     return shapes_graph()
+
+
+@pytest.fixture(scope="module")
+def constraints(shapes: rdflib.Graph) -> dict[str, str]:
+    return named_constraints(shapes)
+
+
+@pytest.fixture(scope="module")
+def runs(shapes: rdflib.Graph, settings: Settings) -> FixtureRuns:
+    """The fixtures' pySHACL runs, each validated once per module, when a test first needs it."""
+    return FixtureRuns(shapes, settings)
 
 
 # --- fixtures: good data passes, every constraint fires ------------------------------------
@@ -231,48 +142,46 @@ def test_fixtures_exist_for_every_shapes_file() -> None:
 
 
 @pytest.mark.parametrize("path", VALID_FILES, ids=fixture_id)
-def test_valid_fixture_conforms(path: Path, settings: Settings) -> None:
+def test_valid_fixture_conforms(path: Path, runs: FixtureRuns) -> None:
     fixture = read_fixture(path)
     assert fixture.expectation is None, f"{path.name}: a valid fixture has no '# expect:' line"
-    report = validate_files(fixture.files, settings)
-    described = fixture_nodes(fixture)
-    offending = [r for r in fired_results(report) if is_fixture_node(r.focus, described)]
-    assert not offending, f"expected no results on the nodes of {fixture_id(path)}, got:\n{show(offending)}"
-    assert not [r for r in report.results if is_fixture_node(r.focus_node, described)]
+    outcome = runs.outcome(fixture)
+    assert not outcome.fired, f"expected no results on the nodes of {fixture_id(path)}, got:\n{show(outcome.fired)}"
+    assert not outcome.results
 
 
 @pytest.mark.parametrize("path", INVALID_FILES, ids=fixture_id)
-def test_invalid_fixture_fires_its_constraint(path: Path, settings: Settings, shapes: rdflib.Graph) -> None:
+def test_invalid_fixture_fires_its_constraint(
+        path: Path, runs: FixtureRuns, shapes: rdflib.Graph, constraints: dict[str, str]) -> None:
     fixture = read_fixture(path)
     expected = fixture.expectation
     assert expected is not None, f"{path.name}: expected a first line '# expect: kgsh:<Shape> [path=…] severity=…'"
     assert expected.severity in SEVERITIES, f"{path.name}: severity must be one of {sorted(SEVERITIES)}"
     constraint = rdflib.URIRef(expected.constraint)
-    assert expected.constraint in named_constraints(shapes), f"{path.name}: {expected.constraint} is not a named constraint in shapes/"
+    assert expected.constraint in constraints, f"{path.name}: {expected.constraint} is not a named constraint in shapes/"
     assert declared_severity(shapes, constraint) == expected.severity, (
         f"{path.name}: the header says {expected.severity}, shapes/ declares {declared_severity(shapes, constraint)}")
     source_shape = str(owner_of(shapes, constraint))
+    message = message_pattern(shapes, constraint)
 
-    report = validate_files(fixture.files, settings)
-    described = fixture_nodes(fixture) | ({expected.focus} if expected.focus else set())
-    on_fixture = [r for r in fired_results(report) if is_fixture_node(r.focus, described)]
-    hits = [r for r in on_fixture if r.constraint == expected.constraint]
-    assert hits, f"expected {expected.constraint} to fire on {fixture_id(path)}; results on its nodes:\n{show(on_fixture)}"
+    outcome = runs.outcome(fixture)
+    hits = [r for r in outcome.fired if r.constraint == expected.constraint]
+    assert hits, f"expected {expected.constraint} to fire on {fixture_id(path)}; results on its nodes:\n{show(outcome.fired)}"
     for hit in hits:
         assert hit.source_shape == source_shape, f"expected sh:sourceShape {source_shape}, got {hit.source_shape}"
         assert hit.path == expected.path, f"expected sh:resultPath {expected.path}, got {hit.path}"
         assert hit.severity == expected.severity, f"expected severity {expected.severity}, got {hit.severity}"
         assert expected.focus is None or hit.focus == expected.focus, f"expected focus node {expected.focus}, got {hit.focus}"
-        assert len(hit.messages) == 1 and hit.messages[0].strip(), (
-            f"expected exactly one non-empty sh:resultMessage, got {hit.messages}")
+        assert len(hit.messages) == 1 and message.fullmatch(hit.messages[0]), (
+            f"expected exactly one sh:resultMessage, the constraint's sh:message filled in ({message.pattern}), got {hit.messages}")
 
     # The library's own view of the same result: focus, shape, path, severity and a message.
-    public = [r for r in report.results if r.source_shape == source_shape and is_fixture_node(r.focus_node, described)]
+    public = [r for r in outcome.results if r.source_shape == source_shape]
     assert any(_matches(r, expected) for r in public), (
         f"expected a ValidationResult from {source_shape} with path {expected.path} and severity "
         f"{expected.severity}; got {[(r.path, r.severity, r.message) for r in public]}")
 
-    others = [r for r in on_fixture if r.constraint != expected.constraint]
+    others = [r for r in outcome.fired if r.constraint != expected.constraint]
     assert not others, f"{fixture_id(path)} must break only {expected.constraint}; it also breaks:\n{show(others)}"
 
 
@@ -280,13 +189,79 @@ def _matches(result: ValidationResult, expected: Expectation) -> bool:
     return result.path == expected.path and result.severity == expected.severity and bool(result.message.strip())
 
 
-def test_every_constraint_has_an_invalid_fixture(shapes: rdflib.Graph) -> None:
+def test_every_constraint_has_an_invalid_fixture(constraints: dict[str, str]) -> None:
     expectations = [read_fixture(p).expectation for p in INVALID_FILES]
     covered = {e.constraint for e in expectations if e is not None}
-    missing = {c: f for c, f in named_constraints(shapes).items() if c not in covered}
+    missing = {c: f for c, f in constraints.items() if c not in covered}
     listing = "\n".join(f"  {f}: {c.replace(KGSH, 'kgsh:')}" for c, f in sorted(missing.items(), key=lambda i: (i[1], i[0])))
     assert not missing, (
         f"expected an invalid fixture in tests/data/shapes/<concern>/ for every constraint; none breaks:\n{listing}")
+
+
+# --- fixtures that share a pySHACL run do not meet ------------------------------------------
+
+
+def test_fixtures_run_alone_only_where_they_could_meet_others(runs: FixtureRuns) -> None:
+    """Both describe kgid:scheme-environmental-objectives, which the other objectives fixtures only name;
+    every other fixture shares the run of its concern and support files."""
+    plans = [run for folder in sorted({p.parent for p in VALID_FILES}) for run in runs.plan(folder)]
+    alone = [run.fixtures[0].id for run in plans if len(run.fixtures) == 1]
+    assert alone == ["objectives/valid-objectives.ttl", "objectives/invalid-objective-scheme-sixteen.ttl"]
+    groups = {(p.parent, read_fixture(p).support) for p in [*VALID_FILES, *INVALID_FILES]}
+    assert len(plans) == len(groups) + len(alone), "expected one shared run per concern and set of support files"
+
+
+# The most exposed to the other fixtures of their run: links back into nodes (memberships, touchpoints for
+# support agencies, a criterion's gaps), a node met by value (an objective's number), roles in the support file.
+EXPOSED = ["organisations/valid-organisations.ttl", "criteria/invalid-criterion-type.ttl",
+           "objectives/invalid-objective-unique-number.ttl", "touchpoints/valid-touchpoints.ttl"]
+
+
+@pytest.mark.parametrize("name", EXPOSED)
+def test_a_shared_run_gives_a_fixture_the_results_of_a_run_of_its_own(name: str, runs: FixtureRuns, settings: Settings) -> None:
+    """The fixture as its files stand, validated alone (all of it, with the ontology), as before runs were shared."""
+    fixture = read_fixture(FIXTURES_DIR / name)
+    assert any(fixture in run.fixtures and len(run.fixtures) > 1 for run in runs.plan(fixture.path.parent))
+    alone = validate_files(fixture.files, settings)
+    nodes = {fixture.original(n) for n in fixture.nodes}
+    outcome = runs.outcome(fixture)
+    assert sorted(map(repr, outcome.fired)) == sorted(repr(f) for f in fired_results(alone) if f.focus in nodes)
+    assert sorted(map(repr, outcome.results)) == sorted(repr(r) for r in alone.results if r.focus_node in nodes)
+
+
+def test_fixtures_that_would_meet_are_found_and_would_fail(runs: FixtureRuns) -> None:
+    """Why the check matters: valid-objectives and the unique-number fixture both number an objective 6."""
+    pair = tuple(read_fixture(FIXTURES_DIR / "objectives" / n) for n in ("valid-objectives.ttl", "invalid-objective-unique-number.ttl"))
+    assert runs.meeting(Run(pair)) == list(pair)
+    fired = runs.validate(Run(pair))[pair[0].path].fired  # 16 + 2 objectives in the scheme, two numbered 6
+    assert {f.constraint.removeprefix(KGSH) for f in fired} == {
+        "EnvironmentalQualityObjectiveShape-unique-number", "ObjectiveSchemeShape-sixteen"}, show(fired)
+    assert all(pair[1].tag in f.messages[0] for f in fired if f.constraint.endswith("unique-number")), show(fired)
+
+
+PREFIXES_TTL = "".join(f"@prefix {k}: <{PREFIXES[k]}> .\n" for k in ("kg", "kgid", "org", "skos"))
+
+
+def test_a_fixture_that_would_hide_a_result_of_another_is_found(runs: FixtureRuns, settings: Settings, tmp_path: Path) -> None:
+    """What no assertion on the results could see: one fixture's touchpoint for the council member in
+    the support file both use would hide the violation the other one has on its own."""
+    folder = tmp_path / "organisations"
+    folder.mkdir()
+    (folder / "support.ttl").write_text(PREFIXES_TTL + """
+        kgid:test-agency-member a kg:Agency ; skos:prefLabel "Testverket"@sv .
+        kgid:test-membership a org:Membership ; org:member kgid:test-agency-member ;
+            org:organization kgid:org-miljomalsradet ; org:role kgid:role-council-member .""")
+    (folder / "valid-touchpoint.ttl").write_text("# support: support.ttl\n" + PREFIXES_TTL + """
+        kgid:test-touchpoint a kg:Touchpoint ; kg:agency kgid:test-agency-member .""")
+    (folder / "valid-sector.ttl").write_text("# support: support.ttl\n" + PREFIXES_TTL + """
+        kgid:test-sector a kg:SectorArea ; skos:prefLabel "Miljö"@sv .""")
+    hiding, hidden = (read_fixture(folder / name) for name in ("valid-touchpoint.ttl", "valid-sector.ttl"))
+    assert runs.meeting(Run((hiding, hidden))) == [hidden]
+
+    council = KGSH + "CouncilMemberShape-has-touchpoint"
+    alone = [f.focus for f in fired_results(validate_files(hidden.files, settings)) if f.constraint == council]
+    shared = [f.focus for f in runs.validate(Run((hiding, hidden)))[hidden.path].fired if f.constraint == council]
+    assert (alone, shared) == ([KGID + "test-agency-member"], [])
 
 
 # --- the shapes themselves ---------------------------------------------------------------
