@@ -144,10 +144,11 @@ def site(store: EmbeddedStore, settings: Settings, shipped_report: ValidationRep
     """The app as ``kg serve`` runs it, in a real uvicorn server on a thread of this process; its base URL.
 
     For the browser tests, where the pages are under test and the process is not: it shares the
-    session's store and SHACL report (no second process, graph load or validation). Its query
-    workers start on the first ad-hoc query. The process itself is tested on ``served``.
+    session's store and SHACL report (no second process, graph load or validation). Its one query
+    worker (the pages send one query at a time) starts on the first ad-hoc query. The process
+    itself is tested on ``served``.
     """
-    pool = WorkerPool(store.store, size=settings.sandbox_workers, queue_limit=settings.sandbox_queue)
+    pool = WorkerPool(store.store, size=1, queue_limit=settings.sandbox_queue)
     try:
         with uvicorn_thread(lambda base: create_app(store, dataclasses.replace(settings, public_url=base),
                                                     sandbox=pool)) as base:
