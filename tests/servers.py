@@ -217,30 +217,27 @@ def virtuoso_server() -> Iterator[Endpoint]:
 @contextmanager
 def uvicorn_thread(make_app: Callable[[str], Any]) -> Iterator[str]:
     """Serve ``make_app(base_url)`` as ``kg serve`` does (its socket, no Server banner), from a
-    thread of this process; yield the base URL.
-
-    The socket listens before the thread starts, so a request made at once waits in its backlog.
-    """
+    thread of this process; yield the base URL once the app has started."""
     import uvicorn
 
     from graph.api.server import base_url, listen
 
     sock = listen("127.0.0.1", 0)
-    sock.listen()
-    base = base_url(sock)
-    server = uvicorn.Server(uvicorn.Config(make_app(base), log_level="warning", server_header=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
     try:
-        for _ in range(6000):  # a bounded number of tries until the app has started, not a timer
-            if server.started or not thread.is_alive():
-                break
-            time.sleep(0.01)
-        assert server.started, "uvicorn did not start the app (its log is above)"
-        yield base
+        server = uvicorn.Server(uvicorn.Config(make_app(base_url(sock)), log_level="warning", server_header=False))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        try:
+            for _ in range(6000):  # a bounded number of tries until the app has started, not a timer
+                if server.started or not thread.is_alive():
+                    break
+                time.sleep(0.01)
+            assert server.started, "uvicorn did not start the app (its log is above)"
+            yield base_url(sock)
+        finally:
+            server.should_exit = True
+            thread.join()
     finally:
-        server.should_exit = True
-        thread.join()
         sock.close()
 
 
