@@ -207,9 +207,10 @@ def test_a_catalogue_query_is_filled_in_run_paged_and_downloaded(site: str, brow
 
 
 def _column(driver: object, index: int) -> list[str]:
-    from selenium.webdriver.common.by import By
-    return [row.find_elements(By.TAG_NAME, "td")[index].text
-            for row in driver.find_elements(By.CSS_SELECTOR, "#results-table tbody tr")]  # type: ignore[attr-defined]
+    """The text of column ``index`` of the results, as shown (one script: a Selenium call per cell is a round trip)."""
+    return driver.execute_script(  # type: ignore[attr-defined,no-any-return]
+        "return [...document.querySelectorAll('#results-table tbody tr')]"
+        ".map(row => row.querySelectorAll('td')[arguments[0]].innerText.replace(/\\s+/g, ' ').trim())", index)
 
 
 def _library_rows(store: EmbeddedStore, spec: QuerySpec, raw: dict[str, str], lang: str) -> list[dict[str, str]]:
