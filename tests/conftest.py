@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,10 +23,11 @@ from graph.config import Settings, default_settings
 from graph.network import build_network
 from graph.queries import QuerySpec, load_catalogue
 from graph.store import EmbeddedStore
+from graph.store.sandbox import WorkerPool
 from graph.validate import ValidationReport
 
 from api_support import KG, KGID
-from servers import Endpoint, chromium, closed_port, kg_serve, oxigraph_server
+from servers import Endpoint, chromium, closed_port, kg_serve, oxigraph_server, uvicorn_thread
 
 TESTS_DIR = Path(__file__).parent
 TEST_DATA = TESTS_DIR / "data"
@@ -157,6 +159,24 @@ def served(built_files: Path) -> Iterator[str]:
     """A real ``kg serve`` process (uvicorn, sandbox workers) over the shipped graph; its base URL."""
     with kg_serve(built_files / "graph.nq") as base:
         yield base
+
+
+@pytest.fixture(scope="session")
+def site(store: EmbeddedStore, settings: Settings, shipped_report: ValidationReport) -> Iterator[str]:
+    """The app as ``kg serve`` runs it, in a real uvicorn server on a thread of this process; its base URL.
+
+    For the browser tests, where the pages are under test and the process is not: it shares the
+    session's store and SHACL report (no second process, graph load or validation). Its one query
+    worker (the pages send one query at a time) starts on the first ad-hoc query. The process
+    itself is tested on ``served``.
+    """
+    pool = WorkerPool(store.store, size=1, queue_limit=settings.sandbox_queue)
+    try:
+        with uvicorn_thread(lambda base: create_app(store, dataclasses.replace(settings, public_url=base),
+                                                    sandbox=pool)) as base:
+            yield base
+    finally:
+        pool.close()
 
 
 @pytest.fixture(scope="session")

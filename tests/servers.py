@@ -1,7 +1,8 @@
 """Real SPARQL server processes for the tests: started on a free port, stopped after.
 
 ``kg serve`` (uvicorn) needs nothing here: started with ``--port 0`` it binds the socket itself
-and prints the address it got, so no port is ever picked first and bound later.
+and prints the address it got, so no port is ever picked first and bound later. Nor does
+:func:`uvicorn_thread`, the same server in a thread of the test process.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -215,6 +217,33 @@ def virtuoso_server() -> Iterator[Endpoint]:
                 return
             finally:
                 _stop(process)
+
+
+@contextmanager
+def uvicorn_thread(make_app: Callable[[str], Any]) -> Iterator[str]:
+    """Serve ``make_app(base_url)`` as ``kg serve`` does (its socket, no Server banner), from a
+    thread of this process; yield the base URL once the app has started."""
+    import uvicorn
+
+    from graph.api.server import base_url, listen
+
+    sock = listen("127.0.0.1", 0)
+    try:
+        server = uvicorn.Server(uvicorn.Config(make_app(base_url(sock)), log_level="warning", server_header=False))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        try:
+            for _ in range(6000):  # a bounded number of tries until the app has started, not a timer
+                if server.started or not thread.is_alive():
+                    break
+                time.sleep(0.01)
+            assert server.started, "uvicorn did not start the app (its log is above)"
+            yield base_url(sock)
+        finally:
+            server.should_exit = True
+            thread.join()
+    finally:
+        sock.close()
 
 
 @contextmanager

@@ -1,68 +1,45 @@
-"""The site as a person meets it, in headless Chromium: every same-site link from the home page
-answers below 400 and no page logs a console error; a catalogue query is filled in, run, paged,
-sorted and downloaded as CSV from its page."""
+"""The site as a person meets it: every same-site link from the home page answers below 400, and
+no page logs a console error in headless Chromium; a catalogue query is filled in, run, paged,
+sorted and downloaded as CSV from its page.
+
+The links are followed with the in-process client, which reads each HTML page for the elements
+that load or lead somewhere. Chromium opens, on the real server, the first page of each template
+(pages of one template run the same JavaScript over other data), and every page of a template
+whose JavaScript adds links; not the templates of :data:`OPENED_BY`.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
 from collections import Counter, deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
 import httpx
 import pytest
-import uvicorn
+from fastapi.testclient import TestClient
 
-from graph.api import create_app
-from graph.config import Settings
 from graph.queries import QuerySpec, run_query
 from graph.store import EmbeddedStore
-from graph.validate import ValidationReport
 
 from api_support import HTML
-from servers import chromium
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
-#: HTML pages the crawl opens in the browser, nearest to the home page first (breadth-first).
+#: HTML pages the crawl reads, nearest to the home page first (breadth-first).
 MAX_PAGES = 80
-#: Entity pages (``/id/…``) opened: agencies and objectives from the home page, then what the query
-#: pages link to. The rest show the same templates.
+#: Entity pages (``/id/…``) read: the first ones the home page and the pages after it link to.
+#: The rest show the same templates.
 ENTITY_PAGES = 6
+#: Templates another test opens in Chromium, reading the console after doing more there than load it.
+OPENED_BY = {
+    "docs.html": "test_server.py::test_browser_docs_renders_every_operation_without_console_errors",
+    "query.html": "test_editor.py::test_the_editor_highlights_runs_pages_and_stays_on_the_server",
+}
 #: What the elements that load or lead somewhere point at, resolved by the browser.
 LINKS_SCRIPT = """return Array.from(document.querySelectorAll('a[href], link[href], script[src], img[src]'),
                                     e => e.href || e.src);"""
-
-
-@pytest.fixture(scope="module")
-def site(store: EmbeddedStore, settings: Settings, shipped_report: ValidationReport) -> Iterator[str]:
-    """The app in a real uvicorn server (in a thread, on a port it picks); yields its base URL.
-    (``shipped_report``: the SHACL report the /report page shows is computed once per session.)"""
-    server = uvicorn.Server(uvicorn.Config(create_app(store, settings), host="127.0.0.1", port=0,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(2000):  # a bounded number of tries until the socket listens, not a timer
-        if server.started or not thread.is_alive():
-            break
-        time.sleep(0.01)
-    assert server.started, "uvicorn did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join()
-
-
-@pytest.fixture(scope="module")
-def driver() -> Iterator[object]:
-    """One headless Chromium for the crawl, waiting for each page's DOM and deferred scripts, not every image."""
-    with chromium(eager=True) as browser:
-        yield browser
 
 
 @dataclass
@@ -70,6 +47,10 @@ class Crawl:
     """What a crawl saw."""
 
     pages: list[str] = field(default_factory=list)
+    #: The templates of the pages (see :func:`template_of`).
+    templates: set[str] = field(default_factory=set)
+    #: The pages Chromium opened, by template.
+    opened: dict[str, list[str]] = field(default_factory=dict)
     resources: list[str] = field(default_factory=list)
     broken: list[tuple[str, int, str]] = field(default_factory=list)
     console: list[tuple[str, str]] = field(default_factory=list)
@@ -77,10 +58,25 @@ class Crawl:
     complete: bool = False
 
 
-def _address(url: str) -> str:
-    """``url`` without its fragment."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
+class _Links(HTMLParser):
+    """The same elements as :data:`LINKS_SCRIPT`, read from the HTML the server sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        wanted = {"a": "href", "link": "href", "script": "src", "img": "src"}.get(tag)
+        value = dict(attrs).get(wanted) if wanted else None
+        if value is not None:
+            self.links.append(value)
+
+
+def links_in(html: str, url: str) -> list[str]:
+    """The addresses ``html``, found at ``url``, loads or leads to, resolved as a browser does."""
+    parser = _Links()
+    parser.feed(html)
+    return [urljoin(url, link.strip()) for link in parser.links]
 
 
 def kind_of(address: str) -> tuple[str, str]:
@@ -91,43 +87,65 @@ def kind_of(address: str) -> tuple[str, str]:
     return path, parse_qs(parts.query).get("format", [""])[0]
 
 
-def crawl(driver: object, base: str) -> Crawl:
-    """Follow the same-site links from ``base``/ breadth-first, one address per kind (see
-    :func:`kind_of`; :data:`ENTITY_PAGES` entities): HTML pages in the browser (at most
-    :data:`MAX_PAGES`), other resources with httpx."""
+def template_of(response: httpx.Response) -> str:
+    """The template a page was made from: its Jinja template (the test client is told its name),
+    else its folder (the ontology's pyLODE pages, the network pages)."""
+    template = getattr(response, "template", None)
+    if template is not None:
+        return str(template.name)
+    path = response.url.path
+    return path[: path.rindex("/") + 1]
+
+
+def on_site(links: list[str], host: str) -> list[str]:
+    """The http(s) ``links`` to ``host``, as addresses on the site: path and query, no fragment."""
+    return [urlunsplit(("", "", parts.path, parts.query, "")) for parts in map(urlsplit, links)
+            if parts.scheme in ("http", "https") and parts.netloc == host]
+
+
+def crawl(client: TestClient, driver: object, site: str) -> Crawl:
+    """Follow the same-site links from the home page breadth-first, one address per kind (see
+    :func:`kind_of`; :data:`ENTITY_PAGES` entities), with ``client``; open pages in Chromium on
+    ``site`` as the module's docstring says (at most :data:`MAX_PAGES` HTML pages)."""
     seen = Crawl()
-    queue: deque[tuple[str, str]] = deque([(base + "/", "start")])
-    kinds = Counter([kind_of(base + "/")])
-    host = urlsplit(base).netloc
-    with httpx.Client(headers=HTML, timeout=30, follow_redirects=True) as http:
-        while queue and len(seen.pages) < MAX_PAGES:
-            url, found_on = queue.popleft()
-            response = http.get(url)
-            if response.status_code >= 400:
-                seen.broken.append((url, response.status_code, found_on))
-                continue
-            if not response.headers.get("content-type", "").startswith("text/html"):
-                seen.resources.append(url)
-                continue
-            driver.get(url)  # type: ignore[attr-defined]
-            seen.pages.append(url)
-            seen.console += [(url, entry["message"]) for entry in driver.get_log("browser")  # type: ignore[attr-defined]
+    queue: deque[tuple[str, str]] = deque([("/", "start")])
+    kinds = Counter([kind_of("/")])
+    adds_links: set[str] = set()  # templates whose JavaScript adds links
+    driver.get_log("browser")  # type: ignore[attr-defined]  # drop what earlier pages logged
+    while queue and len(seen.pages) < MAX_PAGES:
+        address, found_on = queue.popleft()
+        response = client.get(address, headers=HTML, follow_redirects=True)
+        if response.status_code >= 400:
+            seen.broken.append((address, response.status_code, found_on))
+            continue
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            seen.resources.append(address)
+            continue
+        seen.pages.append(address)
+        links = on_site(links_in(response.text, str(response.url)), client.base_url.netloc.decode())
+        template = template_of(response)
+        seen.templates.add(template)
+        if template not in OPENED_BY and (template not in seen.opened or template in adds_links):
+            seen.opened.setdefault(template, []).append(address)
+            driver.get(site + address)  # type: ignore[attr-defined]
+            seen.console += [(address, entry["message"]) for entry in driver.get_log("browser")  # type: ignore[attr-defined]
                              if entry["level"] == "SEVERE"]
-            for link in driver.execute_script(LINKS_SCRIPT):  # type: ignore[attr-defined]
-                address = _address(link)
-                parts = urlsplit(address)
-                kind = kind_of(address)
-                if parts.scheme not in ("http", "https") or parts.netloc != host \
-                        or kinds[kind] >= (ENTITY_PAGES if kind == ("/id", "") else 1):
-                    continue
-                kinds[kind] += 1
-                queue.append((address, url))
+            shown = on_site(driver.execute_script(LINKS_SCRIPT), urlsplit(site).netloc)  # type: ignore[attr-defined]
+            if set(shown) - set(links):
+                adds_links.add(template)
+            links += shown
+        for link in links:
+            kind = kind_of(link)
+            if kinds[kind] >= (ENTITY_PAGES if kind == ("/id", "") else 1):
+                continue
+            kinds[kind] += 1
+            queue.append((link, address))
     seen.complete = not queue
     return seen
 
 
-def test_every_link_works_and_no_page_logs_an_error(site: str, driver: object) -> None:
-    seen = crawl(driver, site)
+def test_every_link_works_and_no_page_logs_an_error(client: TestClient, site: str, browser: object) -> None:
+    seen = crawl(client, browser, site)
     assert seen.complete, f"more kinds of page than MAX_PAGES ({MAX_PAGES}): raise it"
     assert seen.broken == []
     assert seen.console == []
@@ -136,9 +154,12 @@ def test_every_link_works_and_no_page_logs_an_error(site: str, driver: object) -
     assert {"/", "/queries", "/queries/agency-profile", "/queries/agencies-sharing-levers", "/report"} <= paths
     assert any(p.startswith("/id/agency-") for p in paths)
     assert any(urlsplit(url).path == "/queries/agency-profile.rq" for url in seen.resources)
+    # The test client names each page's template: Chromium opened pages of these, and left these to other tests.
+    assert {"home.html", "query_page.html", "agency.html", "report.html"} <= set(seen.opened)
+    assert set(OPENED_BY) <= seen.templates
 
 
-def test_a_catalogue_query_is_filled_in_run_paged_and_downloaded(site: str, driver: object, store: EmbeddedStore,
+def test_a_catalogue_query_is_filled_in_run_paged_and_downloaded(site: str, browser: object, store: EmbeddedStore,
                                                                  catalogue: dict[str, QuerySpec]) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
@@ -148,6 +169,8 @@ def test_a_catalogue_query_is_filled_in_run_paged_and_downloaded(site: str, driv
     likely = "kgid:confidence-likely"
     expected = _library_rows(store, spec, {"confidence": likely}, "en")
     assert len(expected) > 50, "the test needs an answer of more than two pages of 25"
+    driver = browser
+    driver.get_log("browser")  # type: ignore[attr-defined]  # drop what earlier pages logged
     driver.get(f"{site}/queries/{spec.name}")  # type: ignore[attr-defined]
     wait = WebDriverWait(driver, 20)
     assert driver.find_elements(By.ID, "results-table")  # type: ignore[attr-defined]  # no required parameter: runs
@@ -184,9 +207,10 @@ def test_a_catalogue_query_is_filled_in_run_paged_and_downloaded(site: str, driv
 
 
 def _column(driver: object, index: int) -> list[str]:
-    from selenium.webdriver.common.by import By
-    return [row.find_elements(By.TAG_NAME, "td")[index].text
-            for row in driver.find_elements(By.CSS_SELECTOR, "#results-table tbody tr")]  # type: ignore[attr-defined]
+    """The text of column ``index`` of the results, as shown (one script: a Selenium call per cell is a round trip)."""
+    return driver.execute_script(  # type: ignore[attr-defined,no-any-return]
+        "return [...document.querySelectorAll('#results-table tbody tr')]"
+        ".map(row => row.querySelectorAll('td')[arguments[0]].innerText.replace(/\\s+/g, ' ').trim())", index)
 
 
 def _library_rows(store: EmbeddedStore, spec: QuerySpec, raw: dict[str, str], lang: str) -> list[dict[str, str]]:

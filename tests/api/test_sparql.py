@@ -309,7 +309,7 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 @pytest.fixture(scope="module")
 def strict_client(store: EmbeddedStore, settings: Settings) -> Iterator[TestClient]:
-    tight = dataclasses.replace(settings, query_timeout_s=0.3, query_row_limit=20)
+    tight = dataclasses.replace(settings, query_timeout_s=0.3, query_row_limit=20, sandbox_workers=1)
     with TestClient(create_app(store, tight), raise_server_exceptions=False) as test_client:
         yield test_client
 
