@@ -90,9 +90,10 @@ rewrites since follow what else pyoxigraph 0.5 makes expensive:
 
 What still misses, and why. On the shipped graph, the queries above 5 ms return a few hundred rows of
 IRIs and labels and sort them (`agency-touchpoints`, `sources`, `facts-below-sure`,
-`agency-kind-matrix`), or make many lookups per row (`framework-areas`, `objective-criteria`). What
-is left is sorting, lookups (the in-memory store finds a subject's label by walking the list of that
-subject's triples, so a lookup on an agency or a touchpoint costs more than one on a concept) and
+`agency-kind-matrix`), or make many lookups per row (`framework-areas`, `objective-criteria`);
+several others take 4–6 ms and land on either side of 5 ms from run to run. What is left is
+sorting, lookups (the in-memory store finds a subject's label by walking the list of that subject's
+triples, so a lookup on an agency or a touchpoint costs more than one on a concept) and
 turning each row into Python terms; further rewrites of these texts moved little. At 1M triples four
 answers are large: `agency-kind-matrix` (55k rows), `sources` (34k), `agency-touchpoints` (22k) and
 `facts-below-sure` (20k). For `agency-kind-matrix` and `facts-below-sure` the first rows come after
