@@ -3,9 +3,9 @@ no page logs a console error in headless Chromium; a catalogue query is filled i
 sorted and downloaded as CSV from its page.
 
 The links are followed with the in-process client, which reads each HTML page for the elements
-that load or lead somewhere. Chromium opens, on the real server, the first page of each template
-(pages of one template run the same JavaScript over other data), and every page of a template
-whose JavaScript adds links; not the templates of :data:`OPENED_BY`.
+that load or lead somewhere. Chromium opens every page on the real server too (a console error
+may come from one page's data, not its template), reads its console and the links its JavaScript
+adds; not the pages of the templates in :data:`OPENED_BY`, which the tests named there open.
 """
 
 from __future__ import annotations
@@ -110,7 +110,6 @@ def crawl(client: TestClient, driver: object, site: str) -> Crawl:
     seen = Crawl()
     queue: deque[tuple[str, str]] = deque([("/", "start")])
     kinds = Counter([kind_of("/")])
-    adds_links: set[str] = set()  # templates whose JavaScript adds links
     driver.get_log("browser")  # type: ignore[attr-defined]  # drop what earlier pages logged
     while queue and len(seen.pages) < MAX_PAGES:
         address, found_on = queue.popleft()
@@ -125,15 +124,12 @@ def crawl(client: TestClient, driver: object, site: str) -> Crawl:
         links = on_site(links_in(response.text, str(response.url)), client.base_url.netloc.decode())
         template = template_of(response)
         seen.templates.add(template)
-        if template not in OPENED_BY and (template not in seen.opened or template in adds_links):
+        if template not in OPENED_BY:  # every page: an error may come from one page's data
             seen.opened.setdefault(template, []).append(address)
             driver.get(site + address)  # type: ignore[attr-defined]
             seen.console += [(address, entry["message"]) for entry in driver.get_log("browser")  # type: ignore[attr-defined]
                              if entry["level"] == "SEVERE"]
-            shown = on_site(driver.execute_script(LINKS_SCRIPT), urlsplit(site).netloc)  # type: ignore[attr-defined]
-            if set(shown) - set(links):
-                adds_links.add(template)
-            links += shown
+            links += on_site(driver.execute_script(LINKS_SCRIPT), urlsplit(site).netloc)  # type: ignore[attr-defined]
         for link in links:
             kind = kind_of(link)
             if kinds[kind] >= (ENTITY_PAGES if kind == ("/id", "") else 1):
