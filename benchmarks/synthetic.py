@@ -6,7 +6,8 @@ under ``https://w3id.org/mmr-kg/id/synthetic/<n>/…`` in named graphs
 ``https://w3id.org/mmr-kg/graph/synthetic/<n>/<file>`` until the graph holds about the
 requested number of triples. Concepts and concept schemes (objectives, kinds, levers,
 confidence marks …) and the ontology are shared, so aggregates grow the way they would
-with more agencies and facts. Labels of clones say ``[synthetic n]``.
+with more agencies and facts. Labels of clones say ``[synthetic n]``. The derived graph
+(:mod:`graph.derived`) is computed again over the whole, as the build would.
 
 Usage::
 
@@ -23,6 +24,7 @@ import pyoxigraph as ox
 
 from graph.build import build_graph
 from graph.config import default_settings
+from graph.derived import DERIVED_GRAPH, derive
 from graph.namespaces import GRAPH_BASE, KGID
 
 SYNTHETIC_ID = KGID + "synthetic/"
@@ -52,7 +54,7 @@ def synthetic_quads(target_triples: int, base: list[ox.Quad] | None = None) -> l
         base: the shipped quads (built when ``None``).
 
     Returns:
-        The quads, shipped first, then clone 1, 2, …
+        The quads, shipped first, then clone 1, 2, …, then the derived graph of them all.
     """
     quads = base if base is not None else shipped_quads()
     store = ox.Store()
@@ -64,7 +66,7 @@ def synthetic_quads(target_triples: int, base: list[ox.Quad] | None = None) -> l
     # of their own statements (which would multiply every join through them).
     data = [q for q in data if q.subject.value in cloned]
     copies = max(0, round((target_triples - len(quads)) / max(len(data), 1)))
-    out = list(quads)
+    out = [q for q in quads if q.graph_name != DERIVED_GRAPH]
     for n in range(1, copies + 1):
         clone = _Cloner(f"{SYNTHETIC_ID}{n}/", cloned)
         for q in data:
@@ -74,7 +76,10 @@ def synthetic_quads(target_triples: int, base: list[ox.Quad] | None = None) -> l
                 obj = ox.Literal(f"{obj.value} [synthetic {n}]", language=obj.language) if obj.language \
                     else ox.Literal(f"{obj.value} [synthetic {n}]", datatype=obj.datatype)
             out.append(ox.Quad(clone(q.subject), q.predicate, clone(obj), graph))  # type: ignore[arg-type]
-    return out
+    # The build derives its tables from everything it loads (graph.derived): so must the clone.
+    whole = ox.Store()
+    whole.extend(out)
+    return out + derive(whole)
 
 
 class _Cloner:

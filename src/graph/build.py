@@ -1,6 +1,7 @@
 """Parse the ontology and data sources into one dataset, and write it out.
 
-Each source file becomes one named graph (``<base>graph/<folder>/<stem>``); a
+Each source file becomes one named graph (``<base>graph/<folder>/<stem>``); a derived
+graph holds what queries would otherwise recompute (:mod:`graph.derived`), and a
 metadata graph describes the whole as a DCAT dataset with VoID counts. Output is
 deterministic: the same sources give byte-identical ``graph.nq`` and ``graph.trig``.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.config import Settings
+from graph.derived import derive
 from graph.errors import BuildError
 from graph.evidence import check_quotes, load_evidence, raise_for_problems
 from graph.formats import DATASET_FILES, SOURCE_FORMATS
@@ -128,7 +130,7 @@ def build_graph(settings: Settings, extra_files: Sequence[Path] = (), *, check_e
             file; nothing is returned.
     """
     files = source_files(settings) + list(extra_files)
-    built = build_from_files(files, settings.version)
+    built = build_from_files(files, settings.version, settings.queries_dir)
     if check_evidence:
         raise_for_problems(check_quotes(built.store, load_evidence(evidence_dir(settings))), files)
     return built
@@ -139,14 +141,16 @@ def evidence_dir(settings: Settings) -> Path:
     return settings.data_dir / "evidence"
 
 
-def build_from_files(files: Iterable[Path], version: str) -> BuiltGraph:
-    """Load exactly ``files`` into a new in-memory store and describe it."""
+def build_from_files(files: Iterable[Path], version: str, queries_dir: Path | None = None) -> BuiltGraph:
+    """Load exactly ``files`` into a new in-memory store, add what is derived from them
+    (:mod:`graph.derived`, with the derivation queries of ``queries_dir``) and describe it."""
     store = ox.Store()
     paths = tuple(files)
     for path in paths:
         quads = parse_file(path)
         store.extend(quads)
         log.info("loaded %s (%d triples)", path, len(quads))
+    store.extend(derive(store, queries_dir))
     store.extend(describe_dataset(store, paths, version))
     return BuiltGraph(store, paths)
 

@@ -33,6 +33,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.build import load_built_graph
+from graph.derived import DERIVED_GRAPH
 from graph.errors import BuildError, RevisionError
 from graph.metadata import META_GRAPH
 from graph.namespaces import DATASET_IRI, GRAPH_BASE, PREFIXES, prefixed_name
@@ -143,11 +144,14 @@ class DiffInput:
 
 
 def is_build_specific(quad: ox.Quad) -> bool:
-    """True for a metadata-graph triple that describes one build rather than the data.
+    """True for a metadata-graph triple that describes one build rather than the data, and for
+    every triple the build derives (:mod:`graph.derived`): it changes only with the data it shortens.
 
     >>> is_build_specific(ox.Quad(ox.NamedNode(DATASET_IRI), ox.NamedNode(_VERSION), ox.Literal("0.1.0"), META_GRAPH))
     True
     """
+    if quad.graph_name == DERIVED_GRAPH:
+        return True
     if quad.graph_name != META_GRAPH:
         return False
     return (quad.predicate.value in _BUILD_SPECIFIC or quad.predicate.value.startswith(PREFIXES["void"])

@@ -267,7 +267,7 @@ def validate_files(files: list[Path], settings: Settings) -> ValidationReport:
     if missing:
         raise BuildError("no such file. Give data files (.ttl) or a built graph (dist/graph.nq).", missing[0])
     ontology = sorted(settings.ontology_dir.glob("*.ttl"))
-    built = build_from_files([*ontology, *files], settings.version)
+    built = build_from_files([*ontology, *files], settings.version, settings.queries_dir)
     return validate_store(built.store, settings)
 
 
