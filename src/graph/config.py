@@ -61,6 +61,8 @@ class Settings:
     #: Catalogued queries' whole answers kept in memory (``kg serve --answer-cache``; 0 turns it off) and their byte budget.
     answer_cache_entries: int = 256
     answer_cache_bytes: int = 256 * 2**20
+    #: An ordered answer of more rows than this serves pages within them before it is read whole.
+    answer_first_rows: int = 1000
     version: str = field(default_factory=project_version)
 
     @property

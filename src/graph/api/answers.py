@@ -6,16 +6,21 @@ stable order pages are cut from), and each page is a slice of it. The cache hold
 ``max_entries`` answers and about ``max_bytes`` of them, dropping the least recently used; an
 answer larger than the whole budget is not kept. Only an app over a store with a content
 digest (the embedded one) has this cache: a remote store may change under us.
+
+A large answer need not be read whole before its first pages are served: asked for its first
+rows (:class:`~graph.store.EarlyRows`), the computation hands them over as soon as it holds
+them and goes on reading the rest into the cache.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 
-from graph.store import QueryResult, Term
+from graph.store import EarlyRows, QueryResult, Term
 
 #: Estimated bytes of one cached term beyond its text: the Python object and the store's term.
 TERM_OVERHEAD = 96
@@ -47,6 +52,10 @@ class CacheStats:
     misses: int
 
 
+#: Computes an answer; given :class:`~graph.store.EarlyRows`, it hands over its first rows on the way.
+Compute = Callable[[EarlyRows | None], Awaitable[QueryResult]]
+
+
 class AnswerCache:
     """Whole answers by key, least recently used dropped first, bounded by count and bytes.
 
@@ -55,41 +64,68 @@ class AnswerCache:
 
     Example:
         >>> cache = AnswerCache(max_entries=2, max_bytes=10_000)
-        >>> async def compute() -> QueryResult:
+        >>> async def compute(early: EarlyRows | None) -> QueryResult:
         ...     return QueryResult("ask", boolean=True)
         >>> asyncio.run(cache.get(("q",), compute)).boolean, cache.stats().misses
         (True, 1)
     """
 
-    def __init__(self, *, max_entries: int, max_bytes: int) -> None:
+    def __init__(self, *, max_entries: int, max_bytes: int, first_rows: int = 1000) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
+        self.first_rows = first_rows
         self._entries: OrderedDict[Hashable, tuple[QueryResult, int]] = OrderedDict()
         self._pending: dict[Hashable, asyncio.Future[QueryResult]] = {}
+        #: The first rows of a pending computation that was asked for them, once they are read.
+        self._first: dict[Hashable, asyncio.Future[QueryResult]] = {}
         self._bytes = 0
         self._hits = 0
         self._misses = 0
 
-    async def get(self, key: Hashable, compute: Callable[[], Awaitable[QueryResult]]) -> QueryResult:
-        """Return the answer cached under ``key``, computing it with ``compute`` when it is not."""
+    async def get(self, key: Hashable, compute: Compute) -> QueryResult:
+        """Return the whole answer cached under ``key``, computing it with ``compute`` when it is not."""
+        answer, _ = await self.get_rows(key, compute)
+        return answer
+
+    async def get_rows(self, key: Hashable, compute: Compute, *, early: bool = False) -> tuple[QueryResult, bool]:
+        """Return the answer under ``key`` and whether it is whole.
+
+        With ``early``, an answer of more than :attr:`first_rows` rows that is not cached yet comes
+        back as its first ``first_rows + 1`` rows as soon as they are read (so a page within the
+        first ``first_rows`` knows whether another follows), while the rest is read into the cache.
+        Only a computation started with ``early`` hands over its first rows.
+        """
         found = self._entries.get(key)
         if found is not None:
             self._entries.move_to_end(key)
             self._hits += 1
-            return found[0]
+            return found[0], True
         pending = self._pending.get(key)
         if pending is None:
             self._misses += 1
-            pending = asyncio.ensure_future(compute())
+            ask = None
+            if early:
+                loop = asyncio.get_running_loop()
+                head: asyncio.Future[QueryResult] = loop.create_future()
+                self._first[key] = head
+                ask = EarlyRows(self.first_rows + 1, functools.partial(_hand_over, loop, head))
+            pending = asyncio.ensure_future(compute(ask))
             self._pending[key] = pending
 
             def settle(done: asyncio.Future[QueryResult]) -> None:
                 self._pending.pop(key, None)
+                self._first.pop(key, None)
                 if not done.cancelled() and done.exception() is None:
                     self._admit(key, done.result())
 
             pending.add_done_callback(settle)
-        return await asyncio.shield(pending)
+        first = self._first.get(key) if early else None
+        if first is None:
+            return await asyncio.shield(pending), True
+        await asyncio.wait((pending, first), return_when=asyncio.FIRST_COMPLETED)
+        if pending.done():
+            return pending.result(), True
+        return first.result(), False
 
     def _admit(self, key: Hashable, result: QueryResult) -> None:
         if self.max_entries < 1:
@@ -106,3 +142,13 @@ class AnswerCache:
     def stats(self) -> CacheStats:
         """Return the current counts and bounds."""
         return CacheStats(len(self._entries), self._bytes, self.max_entries, self.max_bytes, self._hits, self._misses)
+
+
+def _hand_over(loop: asyncio.AbstractEventLoop, rows: asyncio.Future[QueryResult], answer: QueryResult) -> None:
+    """Settle ``rows`` with ``answer`` on ``loop`` (called from the thread reading the answer)."""
+    def settle() -> None:
+        if not rows.done():
+            rows.set_result(answer)
+
+    if not loop.is_closed():  # the app may be shutting down while a query still reads
+        loop.call_soon_threadsafe(settle)

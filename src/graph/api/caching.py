@@ -11,7 +11,9 @@ answer is computed: a matching ``If-None-Match`` gets ``304`` without running an
   kept, up to :data:`PACKED_MAX_BYTES`.
 - ``If-None-Match`` uses the weak comparison (RFC 9110, 13.1.2): ``W/"x"`` matches ``"x"``.
 - Only ``200`` answers carry validators; errors carry no caching headers, ``/health`` says
-  ``no-store``, and ``/static`` files keep the validators of :class:`~starlette.staticfiles.StaticFiles`.
+  ``no-store``, and so does a route for an answer that is not yet the one its address stands
+  for (a first page served before its query was read whole). ``/static`` files keep the
+  validators of :class:`~starlette.staticfiles.StaticFiles`.
 - A store whose content has no cheap digest (a remote endpoint, which may change under us) gets
   no validators at all; its answers are still compressed.
 """
@@ -211,7 +213,9 @@ class HttpCaching:
             headers.add_vary_header("Accept-Encoding")
         gzipped = textual and gzip_ok and len(body) >= self.gzip_min_bytes
         tag = None
-        if accept is not None and status == 200:
+        # A route says no-store for an answer that is not the one its address stands for (a page
+        # served before its query was read whole): it gets no validators.
+        if accept is not None and status == 200 and headers.get("cache-control") != "no-store":
             assert self.seed is not None
             negotiated = "accept" in {v.strip().lower() for v in headers.get("vary", "").split(",")}
             tag = request_tag(self.seed, scope, accept if negotiated else None) + ("-gzip" if gzipped else "")

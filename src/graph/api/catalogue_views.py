@@ -159,12 +159,14 @@ def query_address(spec: QuerySpec, raw: Mapping[str, str], lang: str, **extra: o
     return f"/queries/{spec.name}?" + urlencode(pairs)
 
 
-def pager(spec: QuerySpec, raw: Mapping[str, str], lang: str, limit: int, offset: int, total: int) -> list[Link]:
-    """Return the links to the previous and next pages (those that exist)."""
+def pager(spec: QuerySpec, raw: Mapping[str, str], lang: str, limit: int, offset: int,
+          total: int | None) -> list[Link]:
+    """Return the links to the previous and next pages (those that exist; ``total`` is ``None``
+    while a large answer is still being read, and rows follow the page)."""
     links = []
     if offset > 0:
         links.append(Link("previous", query_address(spec, raw, lang, limit=limit, offset=max(0, offset - limit) or None)))
-    if offset + limit < total:
+    if total is None or offset + limit < total:
         links.append(Link("next", query_address(spec, raw, lang, limit=limit, offset=offset + limit)))
     return links
 

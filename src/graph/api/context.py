@@ -18,7 +18,7 @@ from graph.config import Settings
 from graph.errors import GraphError, QueryLimitExceeded
 from graph.queries import QuerySpec
 from graph.results import Serialized, serialize_for
-from graph.store import GraphStore, QueryResult, Term
+from graph.store import EarlyRows, GraphStore, QueryResult, Term
 from graph.store.sandbox import QueryJob, WorkerPool
 
 T = TypeVar("T")
@@ -95,12 +95,13 @@ class ApiContext:
         return await asyncio.shield(task)  # type: ignore[arg-type]
 
     async def query(self, sparql: str, bindings: Mapping[str, Term] | None = None, *,
-                    row_limit: int | None | bool = True, adhoc: bool = False,
+                    row_limit: int | None | bool = True, adhoc: bool = False, early: EarlyRows | None = None,
                     **dataset: list[ox.NamedNode]) -> QueryResult:
         """Run ``sparql`` on the store under the configured limits (``adhoc``: text from a request,
         evaluated in the sandbox when there is one).
 
         ``row_limit=True`` applies ``query_row_limit``; ``None`` lifts it (dumps).
+        ``early`` hands over the first rows as they are read (not for ``adhoc`` text).
         ``dataset`` may hold ``default_graph`` and ``named_graphs`` (protocol parameters).
         """
         limit = self.settings.query_row_limit if row_limit is True else row_limit
@@ -110,7 +111,7 @@ class ApiContext:
             assert isinstance(answer, QueryResult)
             return answer
         query = functools.partial(self.store.query, base_iri=self.settings.query_base_iri if adhoc else None,
-                                  **kwargs)  # type: ignore[arg-type]
+                                  early=early, **kwargs)  # type: ignore[arg-type]
         return await self.run(query, sparql, bindings, timeout_s=self.settings.query_timeout_s, row_limit=limit)
 
     async def query_written(self, sparql: str, accept: str | None, **dataset: list[ox.NamedNode]) -> Serialized:

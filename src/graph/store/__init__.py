@@ -6,7 +6,7 @@ text (refusing updates, binding parameters); ``push`` loads a built graph into a
 ``source`` picks the store a command works on.
 """
 
-from graph.store.embedded import EmbeddedStore, GraphStore, QueryResult, ResultKind
+from graph.store.embedded import EarlyRows, EmbeddedStore, GraphStore, QueryResult, ResultKind
 from graph.store.sparql_text import Term
 
-__all__ = ["EmbeddedStore", "GraphStore", "QueryResult", "ResultKind", "Term"]
+__all__ = ["EarlyRows", "EmbeddedStore", "GraphStore", "QueryResult", "ResultKind", "Term"]

@@ -7,7 +7,7 @@ terms are pyoxigraph terms, so callers never care which one they talk to.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal as TypingLiteral
 from typing import Protocol
@@ -47,18 +47,31 @@ class QueryResult:
             yield dict(zip(self.variables, row, strict=True))
 
 
+@dataclass(frozen=True)
+class EarlyRows:
+    """Ask a query for its first rows before the rest: once it holds ``count`` rows of a
+    ``SELECT`` answer (and so knows there are that many), the store calls ``deliver`` with
+    them, from the thread that reads the answer, then goes on reading. A store that cannot
+    read an answer in parts, or an answer that ends sooner, never calls it.
+    """
+
+    count: int
+    deliver: Callable[[QueryResult], None]
+
+
 class GraphStore(Protocol):
     """Anything that answers SPARQL queries over the built graph."""
 
     def query(self, sparql: str, bindings: Mapping[str, Term] | None = None, *,
               timeout_s: float | None = None, row_limit: int | None = None,
               base_iri: str | None = None, default_graph: list[ox.NamedNode] | None = None,
-              named_graphs: list[ox.NamedNode] | None = None) -> QueryResult:
+              named_graphs: list[ox.NamedNode] | None = None, early: EarlyRows | None = None) -> QueryResult:
         """Run ``sparql`` with ``bindings`` (variable name to RDF term) and return the result.
 
         Relative IRIs in the query resolve against ``base_iri``. ``default_graph`` and
         ``named_graphs`` restrict the dataset as the SPARQL protocol's
         ``default-graph-uri`` and ``named-graph-uri`` do (``None``: the store's own).
+        ``early`` asks for the first rows as soon as they are read (:class:`EarlyRows`).
         """
         ...
 
@@ -90,7 +103,7 @@ class EmbeddedStore:
     def query(self, sparql: str, bindings: Mapping[str, Term] | None = None, *,
               timeout_s: float | None = None, row_limit: int | None = None,
               base_iri: str | None = None, default_graph: list[ox.NamedNode] | None = None,
-              named_graphs: list[ox.NamedNode] | None = None) -> QueryResult:
+              named_graphs: list[ox.NamedNode] | None = None, early: EarlyRows | None = None) -> QueryResult:
         """Run a read-only query.
 
         Args:
@@ -104,6 +117,8 @@ class EmbeddedStore:
             default_graph: the graphs forming the default graph (``default-graph-uri``);
                 the union of all graphs when ``None``.
             named_graphs: the graphs visible to ``GRAPH`` (``named-graph-uri``); all when ``None``.
+            early: hand over the first rows of a ``SELECT`` answer as soon as they are read
+                (an ``ORDER BY`` is sorted by then), before the rest is read and converted.
 
         Raises:
             QuerySyntaxError: the text is not valid SPARQL (one readable line, with line and column).
@@ -125,10 +140,10 @@ class EmbeddedStore:
         # garbage (pyparsing exceptions) whose frames reach this one, and a pyoxigraph result
         # kept alive by it would be freed by the collector on some other thread, which
         # pyoxigraph refuses ("unsendable").
-        return self._evaluate(sparql, kwargs, deadline, row_limit)
+        return self._evaluate(sparql, kwargs, deadline, row_limit, early)
 
     def _evaluate(self, sparql: str, kwargs: dict[str, object], deadline: float | None,
-                  row_limit: int | None) -> QueryResult:
+                  row_limit: int | None, early: EarlyRows | None) -> QueryResult:
         try:
             answer = self.store.query(sparql, prefixes=PREFIXES, custom_functions=None, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as exc:
@@ -136,12 +151,15 @@ class EmbeddedStore:
         except OSError as exc:
             raise QueryError(f"the store could not answer: {exc}") from exc
         try:
-            return collect_result(answer, deadline, row_limit)
+            return collect_result(answer, deadline, row_limit, early)
         except OSError as exc:
             raise QueryError(f"the store could not answer: {exc}") from exc
 
 
-def collect_result(answer: object, deadline: float | None, row_limit: int | None) -> QueryResult:
+def collect_result(answer: object, deadline: float | None, row_limit: int | None,
+                   early: EarlyRows | None = None) -> QueryResult:
+    """Read a pyoxigraph answer into a :class:`QueryResult` under the limits, handing over its
+    first rows to ``early`` on the way."""
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult("ask", boolean=bool(answer))
     if isinstance(answer, ox.QuerySolutions):
@@ -150,6 +168,8 @@ def collect_result(answer: object, deadline: float | None, row_limit: int | None
         for solution in answer:
             rows.append(tuple(solution))  # in variable order, None when unbound; ~4x cheaper than solution[v]
             _check_limits(len(rows), deadline, row_limit)
+            if early is not None and len(rows) == early.count:
+                early.deliver(QueryResult("select", variables=variables, rows=list(rows)))
         return QueryResult("select", variables=variables, rows=rows)
     triples: list[ox.Triple] = []
     for triple in answer:  # type: ignore[attr-defined]

@@ -34,7 +34,7 @@ from SPARQLWrapper.SPARQLExceptions import (
 from graph.config import REMOTE_TIMEOUT_S, project_version
 from graph.errors import EndpointError, QueryError
 from graph.namespaces import PREFIXES
-from graph.store.embedded import QueryResult, ResultKind, collect_result
+from graph.store.embedded import EarlyRows, QueryResult, ResultKind, collect_result
 from graph.store.sparql_text import Term, declare_prefixes, inline_bindings, refuse_unsafe, syntax_error
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class RemoteStore:
     def query(self, sparql: str, bindings: Mapping[str, Term] | None = None, *,
               timeout_s: float | None = None, row_limit: int | None = None,
               base_iri: str | None = None, default_graph: list[ox.NamedNode] | None = None,
-              named_graphs: list[ox.NamedNode] | None = None) -> QueryResult:
+              named_graphs: list[ox.NamedNode] | None = None, early: EarlyRows | None = None) -> QueryResult:
         """Run a read-only query on the endpoint.
 
         Args:
@@ -80,6 +80,7 @@ class RemoteStore:
             default_graph: sent as ``default-graph-uri`` protocol parameters (the endpoint's
                 own default graph when ``None``).
             named_graphs: sent as ``named-graph-uri`` protocol parameters.
+            early: the first rows, handed over while the answer (which arrives whole) is converted.
 
         Returns:
             The result, with pyoxigraph terms.
@@ -101,10 +102,10 @@ class RemoteStore:
         timeout = timeout_s or self.timeout_s
         deadline = time.monotonic() + timeout
         body, content_type = self._send(text, kind, timeout, default_graph or [], named_graphs or [])
-        return self._read_answer(body, content_type, kind, deadline, row_limit)
+        return self._read_answer(body, content_type, kind, deadline, row_limit, early)
 
     def _read_answer(self, body: bytes, content_type: str, kind: ResultKind, deadline: float,
-                     row_limit: int | None) -> QueryResult:
+                     row_limit: int | None, early: EarlyRows | None) -> QueryResult:
         """Parse the endpoint's answer in a frame of its own (see ``EmbeddedStore._evaluate``)."""
         try:
             if kind == "graph":
@@ -113,7 +114,7 @@ class RemoteStore:
             else:
                 results_format = ox.QueryResultsFormat.from_media_type(content_type) or ox.QueryResultsFormat.JSON
                 answer = ox.parse_query_results(body, format=results_format)
-            return collect_result(answer, deadline, row_limit)
+            return collect_result(answer, deadline, row_limit, early)
         except SyntaxError as exc:
             raise EndpointError(f"{self.endpoint_url} answered with something that is not a valid "
                                 f"{content_type or 'SPARQL'} result ({exc.msg}). Is this URL a SPARQL "

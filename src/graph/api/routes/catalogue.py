@@ -40,7 +40,7 @@ from graph.queries import (
     unknown_query,
 )
 from graph.results import Serialized, serialize_result
-from graph.store import QueryResult, Term
+from graph.store import EarlyRows, QueryResult, Term
 
 router = APIRouter(tags=["queries"])
 
@@ -89,7 +89,8 @@ class Page(BaseModel):
     rows: list[dict[str, str | None]]
     limit: int
     offset: int
-    total: int
+    #: Every row of the answer; ``null`` while a large answer is still being read (``next`` is then set).
+    total: int | None
     next: str | None = None
     #: What an empty answer means, when the query says (``#+ when-empty:``).
     note: str | None = None
@@ -171,11 +172,14 @@ def stable_rows(result: QueryResult, ordered: bool) -> list[tuple[Term | None, .
 
 
 async def run_catalogued(ctx: ApiContext, spec: QuerySpec, raw: dict[str, str], lang: str,
-                         limit: int, offset: int) -> tuple[QueryResult, int]:
+                         limit: int, offset: int) -> tuple[QueryResult, int | None]:
     """Run ``spec`` with validated parameters; return one page of rows and the total count.
 
     The text was checked and read when the catalogue loaded (``spec.prepared``): a request only
-    binds values into it.
+    binds values into it. The total is ``None`` while it is not known yet: a page within the
+    first rows of a large ordered answer is served from them while the rest is still being read
+    (:meth:`~graph.api.answers.AnswerCache.get_rows`); the page then holds at least one row less
+    than the rows read, so whether another page follows is known.
 
     Raises:
         ApiError: 422 naming the parameter whose value does not fit its declared type.
@@ -186,25 +190,29 @@ async def run_catalogued(ctx: ApiContext, spec: QuerySpec, raw: dict[str, str], 
         raise ApiError(422, str(exc), parameter=exc.parameter) from None
     prepared = spec.prepared
 
-    async def whole_answer() -> QueryResult:
+    async def whole_answer(early: EarlyRows | None = None) -> QueryResult:
         # A catalogued query is paged here, so its whole answer may pass the row limit that
         # guards ad-hoc SPARQL; the time limit still applies.
-        result = await ctx.query(prepared.bind(bindings), row_limit=None)
+        result = await ctx.query(prepared.bind(bindings), row_limit=None, early=early)
         return QueryResult(result.kind, result.variables, stable_rows(result, prepared.ordered),
                            result.boolean, result.triples)
 
     # Pages are slices of the whole answer, computed once while it stays in the cache.
-    answer = await (whole_answer() if ctx.answers is None else ctx.answers.get(answer_key(spec.name, bindings),
-                                                                                 whole_answer))
+    whole = True
+    if ctx.answers is None:
+        answer = await whole_answer()
+    else:
+        early = prepared.ordered and offset + limit <= ctx.answers.first_rows  # unordered rows are sorted whole
+        answer, whole = await ctx.answers.get_rows(answer_key(spec.name, bindings), whole_answer, early=early)
     rows = answer.rows
     page = QueryResult(answer.kind, answer.variables, rows[offset:offset + limit], answer.boolean, answer.triples)
-    return page, len(rows)
+    return page, len(rows) if whole else None
 
 
-def _page_json(spec: QuerySpec, page: QueryResult, total: int, limit: int, offset: int,
+def _page_json(spec: QuerySpec, page: QueryResult, total: int | None, limit: int, offset: int,
                request: Request) -> Page:
     nxt = None
-    if offset + limit < total:
+    if total is None or offset + limit < total:
         following = request.url.include_query_params(offset=offset + limit, limit=limit)
         # The public address comes from configuration, never from the request's Host header.
         nxt = get_context(request).settings.public_url.rstrip("/") + following.path + "?" + following.query
@@ -245,7 +253,8 @@ async def query_page(request: Request, name: str, ctx: ApiContext = Depends(get_
     # A first visit (no declared parameter in the address) waits for the form when a value is required.
     waiting = not raw and any(p.required and p.default is None for p in spec.params)
     result: QueryResult | None = None
-    total, status, message = 0, 200, next(iter(errors.values()), None)
+    total: int | None = 0
+    status, message = 200, next(iter(errors.values()), None)
     if errors:
         status = 422
     elif not waiting:
@@ -268,6 +277,8 @@ async def query_page(request: Request, name: str, ctx: ApiContext = Depends(get_
         downloads=[] if result is None else view.downloads(spec, raw, lang, most),
         editor=view.editor_address(spec, raw, params.get("lang", lang)))
     answer.headers["Vary"] = "Accept"
+    if total is None:  # served before the answer was read whole: the total comes with the next visit
+        answer.headers["Cache-Control"] = "no-store"
     return answer
 
 
@@ -287,7 +298,9 @@ def _endpoint(spec: QuerySpec, max_limit: int) -> Callable[..., Awaitable[Respon
         raw = {p.name: str(kwargs[f"p_{p.name}"]) for p in spec.params if kwargs.get(f"p_{p.name}") is not None}
         rows, total = await run_catalogued(ctx, spec, raw, lang, limit, offset)
         accept = request.headers.get("accept")
-        links = {"X-Total-Count": str(total)}
+        # A page served before its answer was read whole says no total, and is not to be kept:
+        # the same address answers with the total once the answer is whole.
+        links = {"X-Total-Count": str(total)} if total is not None else {"Cache-Control": "no-store"}
         if fmt is not None:
             written = Serialized(rows.kind, str(fmt), serialize_result(rows, str(fmt)))
             return render.respond(written, accept, headers=links)
