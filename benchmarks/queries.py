@@ -8,8 +8,10 @@ The growth check compares the embedded time at 1M with the time at 100k (10× th
 data): it should stay within 15×. Both engines get the same text, the query prepared as the
 API runs it (parameters inlined as ``VALUES``), and the rows they return are compared: a
 count that differs, or an input that answers nothing, is flagged. The embedded time is that
-of the whole answer, which is what the API's first page of a query costs when it is not
-cached (pages are slices of it).
+of the whole answer; at 1M triples the first page is timed too, as the API serves it when
+nothing is cached: the whole answer, or for an ordered answer of more than
+``Settings.answer_first_rows`` rows, until it holds one row more (graph.api.answers). The
+1M target is on the first page; the growth check on the whole answer.
 
 Usage: ``python benchmarks/queries.py [--quick]``; ``benchmarks/run.py`` writes the
 returned section into docs/benchmarks.md.
@@ -35,7 +37,7 @@ import rdflib
 
 from graph.config import default_settings
 from graph.queries import QuerySpec, bind_parameters, load_catalogue
-from graph.store import EmbeddedStore
+from graph.store import EarlyRows, EmbeddedStore, QueryResult
 
 sys.path.insert(0, str(Path(__file__).parent))
 from synthetic import shipped_quads, synthetic_quads
@@ -49,15 +51,30 @@ GROWTH_LIMIT = 15.0
 #: Benchmark inputs where a query's default answers nothing: ``council-members`` defaults to
 #: today, after the council's last recorded membership; on 2019-06-01 it had members.
 INPUTS: dict[str, dict[str, str]] = {"council-members": {"date": "2019-06-01"}}
+#: The API serves a page within an ordered answer's first rows before the rest is read (graph.api.answers).
+FIRST_ROWS = default_settings().answer_first_rows
 
 
 APPROACHES = """### How the catalogue queries were made faster (issue 12), and what still misses
 
 Every rewrite keeps each query's rows, columns and order: `tests/test_query_library.py` checks the
 answers on small graphs, and each rewritten text was compared row by row, in order, with the text it
-replaced, in both languages and with every parameter, on the shipped and the 100k graph. No table is
-derived at build time, and the API still caches whole answers and cuts pages from them, so the
-embedded time above is what the first page of a query costs when it is not cached.
+replaced, in both languages and with every parameter, on the shipped and the 100k graph.
+
+Two changes outside the query texts:
+
+- **Tables derived at build time.** The graph does not change while it is served, so `kg build`
+  computes once what `agency-touchpoints` and `sources` did on every run (`queries/derived/*.rq`,
+  into the graph `…/graph/derived`, which the synthetic graphs compute again over their clones):
+  each touchpoint's documents as one sorted list and its period's start and end one step away,
+  and each document's three counts. Before, `agency-touchpoints` grouped and sorted every
+  (touchpoint, document) pair and walked an OWL-Time path per row, and `sources` joined every
+  citation and fact to count them; both took more than a second at 1M triples before their first row.
+- **A first page that does not wait for the whole answer.** Pages are slices of the whole answer,
+  cached; but when an ordered answer passes 1,000 rows, a page within them is served as soon as
+  they are read, while the rest is read into the cache (`"total": null` until then). Oxigraph
+  still sorts the whole answer before its first row, so this saves reading the rest out into Python,
+  which is most of the time of the largest answers (`agency-kind-matrix`: 55k rows at 1M triples).
 
 Labels keep the form of the earlier rewrite of every catalogue query (`touchpoint-details` had
 taken 25 s at 1M): each label is looked up with a constant language filter (`"en"`, `"sv"`) and
@@ -88,25 +105,14 @@ rewrites since follow what else pyoxigraph 0.5 makes expensive:
   order and is sorted in one pass (at 1M triples its first rows come after half the time); the final
   `ORDER BY` still decides the order.
 
-What still misses, and why. On the shipped graph, the queries above 5 ms return a few hundred rows of
-IRIs and labels and sort them (`agency-touchpoints`, `sources`, `facts-below-sure`,
-`agency-kind-matrix`), or make many lookups per row (`framework-areas`, `objective-criteria`);
-several others take 4–6 ms and land on either side of 5 ms from run to run. What is left is
-sorting, lookups (the in-memory store finds a subject's label by walking the list of that subject's
-triples, so a lookup on an agency or a touchpoint costs more than one on a concept) and
-turning each row into Python terms; further rewrites of these texts moved little. At 1M triples four
-answers are large: `agency-kind-matrix` (55k rows), `sources` (34k), `agency-touchpoints` (22k) and
-`facts-below-sure` (20k). For `agency-kind-matrix` and `facts-below-sure` the first rows come after
-about half a second and the rest of the time is reading the answer out, so a first page that does not
-wait for the whole answer (the API reading only that page's rows from the store's iterator and
-caching the rest behind it) would bring them under 1 s. `agency-touchpoints` and `sources` take
-more than a second before their first row, and about half of it is work that is the same on every
-run: the first groups and sorts every (touchpoint, document) pair into each touchpoint's list of
-documents, the second joins every citation and fact to count them. Tables derived at build time
-(each touchpoint's sorted documents, each document's counts), with a first page that does not wait
-for the whole answer, are what would bring their first page under 1 s. Neither was done here: the
-first is a change to the build (and to the synthetic graphs the benchmark makes, which clone only
-the curated data), the second to the API."""
+What still misses, and why. On the shipped graph, the queries that stay near or above 5 ms
+return a few hundred rows of IRIs and labels and sort them (`facts-below-sure`, `agency-kind-matrix`),
+or make many lookups per row (`framework-areas`, `objective-criteria`); several others take 4–6 ms
+and land on either side of 5 ms from run to run. What is left is sorting, lookups (the in-memory
+store finds a subject's label by walking the list of that subject's triples, so a lookup on an
+agency or a touchpoint costs more than one on a concept) and turning each row into Python terms;
+further rewrites of these texts moved little. The derived tables add 1,374 triples to the shipped
+graph and about 0.04 s to `kg build`."""
 
 
 RDFLIB_NOTES = """### Where rdflib answers differently
@@ -149,6 +155,8 @@ class Timing:
 
     embedded_ms: float
     rows: int
+    #: At 1M: the first page as the API serves it when nothing is cached (``None``: not measured).
+    first_page_ms: float | None = None
     rdflib_ms: float | None = None
     rdflib_rows: int | None = None
     rdflib_note: str = ""
@@ -281,6 +289,9 @@ def bench_size(label: str, quads: list[ox.Quad], catalogue: Mapping[str, QuerySp
             timing = Timing(ms, rows)
             if worker is None:
                 timing.rdflib_note = "not run"
+                first = FIRST_ROWS if spec.prepared.ordered else None  # an unordered answer is sorted whole
+                timing.first_page_ms = ms if first is None or rows <= first else \
+                    median_ms(functools.partial(_first_page_rows, embedded, text, first))[0]
             else:
                 answer = worker.time(text)
                 if answer is None:
@@ -300,6 +311,21 @@ def bench_size(label: str, quads: list[ox.Quad], catalogue: Mapping[str, QuerySp
 
 def _embedded_rows(store: EmbeddedStore, text: str) -> int:
     return len(store.query(text).rows)
+
+
+class _Enough(Exception):
+    """Raised by the benchmark's early-rows callback: the first page is read, stop timing."""
+
+
+def _first_page_rows(store: EmbeddedStore, text: str, first: int) -> int:
+    """Read an answer as the API does for its first page: until it holds ``first + 1`` rows."""
+    def enough(result: QueryResult) -> None:
+        raise _Enough
+
+    try:
+        return len(store.query(text, early=EarlyRows(first + 1, enough)).rows)
+    except _Enough:
+        return first + 1
 
 
 def _fmt(ms: float | None, note: str = "") -> str:
@@ -331,7 +357,7 @@ def render(runs: list[SizeRun]) -> str:
     if mid is not None:
         head += [f"{mid.label} embedded", "rdflib", "speed-up"]
     if big is not None:
-        head += [f"{big.label} embedded", f"growth {mid.label}→{big.label}" if mid else "growth"]
+        head += [f"{big.label} embedded", "first page", f"growth {mid.label}→{big.label}" if mid else "growth"]
     head.append("targets")
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     failures = 0
@@ -353,9 +379,10 @@ def render(runs: list[SizeRun]) -> str:
                 missed.append(f"rdflib rows {m.rdflib_rows} ≠ {m.rows} on {mid.label}")
         if big is not None:
             b = big.timings[name]
-            cells.append(_fmt(b.embedded_ms))
-            if b.embedded_ms >= TARGET_1M_MS:
-                missed.append(f"≥ {TARGET_1M_MS:g} ms at {big.label}")
+            first_page = b.embedded_ms if b.first_page_ms is None else b.first_page_ms
+            cells += [_fmt(b.embedded_ms), _fmt(first_page)]
+            if first_page >= TARGET_1M_MS:
+                missed.append(f"first page ≥ {TARGET_1M_MS:g} ms at {big.label}")
             if mid is not None:
                 growth = b.embedded_ms / max(mid.timings[name].embedded_ms, 1e-3)
                 cells.append(f"{growth:.1f}×")
@@ -366,7 +393,8 @@ def render(runs: list[SizeRun]) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     lines += [
         "",
-        f"Targets: under {TARGET_SHIPPED_MS:g} ms on the shipped graph, under {TARGET_1M_MS:g} ms at 1M triples, "
+        f"Targets: under {TARGET_SHIPPED_MS:g} ms on the shipped graph, the first page under {TARGET_1M_MS:g} ms "
+        f"at 1M triples, "
         f"at least {TARGET_SPEEDUP:g}× faster than rdflib, and at 10× the data within {GROWTH_LIMIT:g}× the time. "
         f"{failures} of {len(shipped.timings)} queries miss a target.",
     ]
