@@ -134,8 +134,13 @@ def closed_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def app(store: EmbeddedStore, settings: Settings, shipped_report: ValidationReport) -> FastAPI:
-    """The API app over the shipped graph (its SHACL report already computed: see validate_each_dataset_once)."""
-    return create_app(store, settings)
+    """The API app over the shipped graph (its SHACL report already computed: see validate_each_dataset_once).
+
+    Its response cache is off, so every request runs its route (tests look at what a route did,
+    such as the template a page came from); the cache is tested on apps of its own
+    (tests/api/test_caching.py) and is on in ``site`` and ``served``, as ``kg serve`` runs.
+    """
+    return create_app(store, dataclasses.replace(settings, response_cache_bytes=0))
 
 
 @pytest.fixture(scope="session")

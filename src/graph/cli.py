@@ -56,7 +56,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                                 remote_timeout_s=args.query_timeout,
                                 sandbox_workers=args.workers, sandbox_queue=args.queue,
                                 public_url=(args.public_url or url).rstrip("/"), answer_cache_entries=args.answer_cache,
-                                cors_origins=_origins(args.cors_origin))
+                                response_cache_bytes=args.response_cache * 2**20, cors_origins=_origins(args.cors_origin))
     store, source = open_store(settings, args.endpoint, args.graph)
     app = create_app(store, settings)
     print(f"serving {source} at {url}/ (SPARQL endpoint {url}/sparql)", flush=True)
@@ -527,6 +527,9 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--answer-cache", type=_non_negative, default=limits.answer_cache_entries, metavar="N",
                        help="catalogued queries' answers kept in memory, so pages and repeats do not re-run them "
                             f"(default: {limits.answer_cache_entries}; 0 turns the cache off)")
+    serve.add_argument("--response-cache", type=_non_negative, default=limits.response_cache_bytes // 2**20,
+                       metavar="MB", help="megabytes of whole answers kept as sent, so a repeated request runs "
+                                          f"nothing (default: {limits.response_cache_bytes // 2**20}; 0 turns it off)")
     serve.set_defaults(func=_cmd_serve)
     return parser
 

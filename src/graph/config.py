@@ -63,6 +63,8 @@ class Settings:
     answer_cache_bytes: int = 256 * 2**20
     #: An ordered answer of more rows than this serves pages within them before it is read whole.
     answer_first_rows: int = 1000
+    #: Bytes of whole tagged HTTP answers kept as sent, so a repeated request runs nothing (0: off).
+    response_cache_bytes: int = 64 * 2**20
     version: str = field(default_factory=project_version)
 
     @property

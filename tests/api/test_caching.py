@@ -47,9 +47,10 @@ def default_text(spec: QuerySpec) -> str:
 
 
 def counting_client(store: ox.Store, settings: Settings) -> tuple[TestClient, CountingStore, FastAPI]:
-    """A client of a new app over a counting copy of ``store`` (no lifespan: ad-hoc workers are not started)."""
+    """A client of a new app over a counting copy of ``store`` (no lifespan: ad-hoc workers are not started),
+    with the response cache off: each request reaches its route."""
     counting = CountingStore(store)
-    app = create_app(counting, settings)
+    app = create_app(counting, dataclasses.replace(settings, response_cache_bytes=0))
     return TestClient(app, raise_server_exceptions=False), counting, app
 
 
@@ -197,9 +198,11 @@ def test_health_is_never_cached_and_shows_the_answer_cache(client: TestClient) -
     assert cache["entries"] >= 1 and 0 < cache["bytes"] <= cache["max_bytes"]
 
 
-def test_kg_serve_can_turn_the_answer_cache_off() -> None:
+def test_kg_serve_can_turn_the_answer_and_response_caches_off() -> None:
     assert make_parser().parse_args(["serve", "--answer-cache", "0"]).answer_cache == 0
     assert make_parser().parse_args(["serve"]).answer_cache == Settings.answer_cache_entries
+    assert make_parser().parse_args(["serve", "--response-cache", "0"]).response_cache == 0
+    assert make_parser().parse_args(["serve"]).response_cache * 2**20 == Settings.response_cache_bytes
 
 
 def test_a_remote_store_gets_no_validators_but_gzip(closed_url: str, settings: Settings) -> None:
@@ -258,5 +261,47 @@ def test_the_answer_cache_keeps_its_bounds(store: EmbeddedStore, settings: Setti
         assert stats.entries < len(names)  # the least recently used were dropped to stay within the bytes
         assert client.get(PAGE).status_code == 200
         assert app.state.kg.answers.stats().misses == len(names) + 2  # larger than the budget: never kept
+    finally:
+        app.state.kg.close()
+
+
+def test_a_repeated_request_is_answered_as_sent_without_running_anything(store: EmbeddedStore, settings: Settings,
+                                                                         agency: str) -> None:
+    counting = CountingStore(store.store)
+    app = create_app(counting, settings)  # the response cache on, as kg serve runs
+    client = TestClient(app, raise_server_exceptions=False)
+    page = f"/id/{agency.removeprefix(KGID)}"
+    origin = {"origin": "https://example.org"}
+    try:
+        for path, headers in ((page, {**HTML, **GZIP, **origin}), (page, {**HTML, **PLAIN, **origin}),
+                              (PAGE, {"accept": "application/json", **GZIP, **origin})):
+            first = client.get(path, headers=headers)
+            runs = sum(counting.runs.values())
+            again = client.get(path, headers=headers)
+            assert sum(counting.runs.values()) == runs, f"{path}: the repeat ran queries"
+            assert again.content == first.content and again.headers == first.headers, path
+            assert again.headers.get_list("access-control-allow-origin") == ["*"], "kept headers grew on the way out"
+        assert client.get(page, headers={**HTML, **GZIP}).headers["content-encoding"] == "gzip"
+        assert "content-encoding" not in client.get(page, headers={**HTML, **PLAIN}).headers
+        tag = client.get(PAGE, headers={"accept": "application/json", **GZIP}).headers["etag"]
+        assert client.get(PAGE, headers={"accept": "application/json", **GZIP, "if-none-match": tag}).status_code == 304
+        stats = client.get("/health").json()["response_cache"]
+        assert stats["entries"] >= 3 and stats["hits"] >= 5 and 0 < stats["bytes"] <= stats["max_bytes"]
+    finally:
+        app.state.kg.close()
+
+
+def test_the_response_cache_keeps_its_bound_and_never_keeps_errors(store: EmbeddedStore, settings: Settings) -> None:
+    app = create_app(store, dataclasses.replace(settings, response_cache_bytes=64_000))
+    client = TestClient(app, raise_server_exceptions=False)
+    try:
+        for name in ["council-chairs", "strategy-goals", "programme-areas", "known-gaps", "sources"]:
+            assert client.get(f"/queries/{name}", headers={"accept": "application/json", **PLAIN}).status_code == 200
+            assert 0 < app.state.kg.responses.stats().bytes <= 64_000
+        assert client.get("/queries/sources", headers={"accept": "application/json", **PLAIN}).status_code == 200
+        assert app.state.kg.responses.stats().hits == 0  # over an eighth of the budget: never kept
+        assert client.get("/queries/agency-profile").status_code == 422  # a required parameter is missing
+        assert client.get("/queries/agency-profile").status_code == 422
+        assert app.state.kg.responses.stats().hits == 0
     finally:
         app.state.kg.close()

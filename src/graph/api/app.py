@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 
 from graph.api.answers import AnswerCache
-from graph.api.caching import HttpCaching, dataset_digest, validator_seed
+from graph.api.caching import HttpCaching, ResponseCache, dataset_digest, validator_seed
 from graph.api.context import ApiContext
 from graph.api.errors import install_error_handlers
 from graph.api.http import ProtocolMiddleware
@@ -62,7 +62,8 @@ def create_app(store: GraphStore, settings: Settings, *, queries: Mapping[str, Q
                if digest is not None and settings.answer_cache_entries > 0 else None)
     specs = queries if queries is not None else load_catalogue(settings.queries_dir)
     prepare_catalogue(specs)  # each text read once here: a request only binds values
-    ctx = ApiContext(store, settings, specs, workers=workers, sandbox=sandbox, answers=answers)
+    responses = ResponseCache(max_bytes=settings.response_cache_bytes)
+    ctx = ApiContext(store, settings, specs, workers=workers, sandbox=sandbox, answers=answers, responses=responses)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -77,7 +78,8 @@ def create_app(store: GraphStore, settings: Settings, *, queries: Mapping[str, Q
                   docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.kg = ctx
     install_error_handlers(app)
-    app.add_middleware(HttpCaching, seed=validator_seed(digest, settings), max_age_s=settings.cache_max_age_s)
+    app.add_middleware(HttpCaching, seed=validator_seed(digest, settings), max_age_s=settings.cache_max_age_s,
+                       responses=responses)
     app.add_middleware(ProtocolMiddleware)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,

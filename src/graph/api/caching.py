@@ -7,8 +7,9 @@ its ``Accept`` header. The entity tag is a digest of exactly those, so it is kno
 answer is computed: a matching ``If-None-Match`` gets ``304`` without running anything.
 
 - A gzipped body is another representation, so its tag ends in ``-gzip`` (RFC 9110, 8.8.3).
-  Compression is deterministic; a large tagged body (``/export/graph.nq``) is compressed once and
-  kept, up to :data:`PACKED_MAX_BYTES`.
+- A tagged answer is kept whole, as sent (compressed or not), by the request's meaning and whether
+  it accepts gzip (:class:`ResponseCache`): the same request again is answered from memory without
+  running its route, so a repeated question costs less than ``/health``, which asks the store.
 - ``If-None-Match`` uses the weak comparison (RFC 9110, 13.1.2): ``W/"x"`` matches ``"x"``.
 - Only ``200`` answers carry validators; errors carry no caching headers, ``/health`` says
   ``no-store``, and so does a route for an answer that is not yet the one its address stands
@@ -26,6 +27,7 @@ import re
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 import anyio.to_thread
@@ -43,10 +45,8 @@ PASSED_PREFIXES = ("/static/",)
 #: Bodies smaller than this are sent as they are: gzip would save little and cost a round of CPU.
 GZIP_MIN_BYTES = 1024
 GZIP_LEVEL = 6
-#: Bodies from this size are compressed in a worker thread, off the event loop; with a tag, only once.
+#: Bodies from this size are compressed in a worker thread, off the event loop.
 _THREAD_MIN_BYTES = 128 * 1024
-#: The compressed large bodies kept (least recently used dropped first), in bytes.
-PACKED_MAX_BYTES = 16 * 2**20
 _TEXTUAL = ("application/json", "application/xml", "application/javascript", "application/n-quads",
             "application/n-triples", "application/trig", "application/sparql-query")
 _TAG_RE = re.compile(r'(?:W/)?"([^"]*)"')
@@ -142,20 +142,75 @@ def request_tag(seed: str, scope: Scope, accept: str | None, day: dt.date | None
     return hashlib.sha256(meaning.encode()).hexdigest()[:32]
 
 
+@dataclass(frozen=True)
+class ResponseCacheStats:
+    """What the response cache holds and how it has been used."""
+
+    entries: int
+    bytes: int
+    max_bytes: int
+    hits: int
+    misses: int
+
+
+class ResponseCache:
+    """Whole tagged answers as they were sent (status line, headers, body), by request key, least
+    recently used dropped first, within ``max_bytes`` of bodies and headers (counted exactly).
+
+    An answer larger than an eighth of the budget is not kept; ``max_bytes=0`` keeps nothing.
+
+    >>> cache = ResponseCache(max_bytes=1000)
+    >>> cache.keep("k", {"type": "http.response.start", "status": 200, "headers": []}, b"body")
+    >>> cache.find("k")[1], cache.find("other"), cache.stats().hits
+    (b'body', None, 1)
+    """
+
+    def __init__(self, *, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._kept: OrderedDict[str, tuple[Message, bytes, int]] = OrderedDict()
+        self._bytes = 0
+        self._hits = 0
+        self._misses = 0
+
+    def find(self, key: str) -> tuple[Message, bytes] | None:
+        """Return the start message and body kept under ``key``, or ``None``."""
+        kept = self._kept.get(key)
+        if kept is None:
+            self._misses += 1
+            return None
+        self._kept.move_to_end(key)
+        self._hits += 1
+        return kept[0], kept[1]
+
+    def keep(self, key: str, start: Message, body: bytes) -> None:
+        """Keep an answer that was sent, unless it would take more than an eighth of the budget."""
+        size = len(body) + sum(len(k) + len(v) for k, v in start.get("headers", []))
+        if size > self.max_bytes // 8 or key in self._kept:
+            return
+        self._kept[key] = (start, body, size)
+        self._bytes += size
+        while self._bytes > self.max_bytes:
+            _, (_, _, dropped) = self._kept.popitem(last=False)
+            self._bytes -= dropped
+
+    def stats(self) -> ResponseCacheStats:
+        """Return the current counts and bound."""
+        return ResponseCacheStats(len(self._kept), self._bytes, self.max_bytes, self._hits, self._misses)
+
+
 class HttpCaching:
     """ASGI middleware: validators, ``Cache-Control`` and ``304`` for ``GET``; gzip for every answer.
 
     Sits inside :class:`graph.api.http.ProtocolMiddleware`, which answers ``HEAD`` as a ``GET``.
     """
 
-    def __init__(self, app: ASGIApp, *, seed: str | None, max_age_s: int,
+    def __init__(self, app: ASGIApp, *, seed: str | None, max_age_s: int, responses: ResponseCache,
                  gzip_min_bytes: int = GZIP_MIN_BYTES) -> None:
         self.app = app
         self.seed = seed
         self.cache_control = f"public, max-age={max_age_s}"
+        self.responses = responses
         self.gzip_min_bytes = gzip_min_bytes
-        self._packed: OrderedDict[str, bytes] = OrderedDict()
-        self._packed_bytes = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(PASSED_PREFIXES):
@@ -168,6 +223,15 @@ class HttpCaching:
         cacheable = self.seed is not None and scope["method"] == "GET" and scope["path"] not in UNCACHED_PATHS
         if cacheable and tags and await self._answer_early(scope, send, accept, tags, gzip_ok):
             return
+        key = None
+        if cacheable:
+            assert self.seed is not None
+            # The whole Accept header is part of the key, negotiated or not: never a wrong answer.
+            key = request_tag(self.seed, scope, accept) + ("-gzip" if gzip_ok else "")
+            kept = self.responses.find(key) if self.responses.max_bytes else None
+            if kept is not None:
+                await self._send_kept(send, *kept, any_tag=any_tag, tags=tags)
+                return
 
         start: Message = {}
         chunks: list[bytes] = []
@@ -179,7 +243,7 @@ class HttpCaching:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     await self._finish(scope, send, start, b"".join(chunks), gzip_ok=gzip_ok,
-                                       accept=accept if cacheable else None, any_tag=any_tag, tags=tags)
+                                       accept=accept if cacheable else None, any_tag=any_tag, tags=tags, key=key)
             else:
                 await send(message)
 
@@ -204,8 +268,18 @@ class HttpCaching:
                 return True
         return False
 
+    async def _send_kept(self, send: Send, start: Message, body: bytes, *, any_tag: bool,
+                         tags: frozenset[str]) -> None:
+        """Send a kept answer again, or ``304`` when the client holds it."""
+        tag = _TAG_RE.findall(Headers(raw=start["headers"]).get("etag", ""))
+        if any_tag or (tag and tag[0] in tags):
+            await self._not_modified(send, _cache_fields(start["headers"]))
+            return
+        await send({**start, "headers": list(start["headers"])})  # outer middleware may add to the list
+        await send({"type": "http.response.body", "body": body})
+
     async def _finish(self, scope: Scope, send: Send, start: Message, body: bytes, *, gzip_ok: bool,
-                      accept: str | None, any_tag: bool, tags: frozenset[str]) -> None:
+                      accept: str | None, any_tag: bool, tags: frozenset[str], key: str | None) -> None:
         headers = MutableHeaders(raw=list(start.get("headers", [])))
         status = int(start["status"])
         textual = compressible(headers.get("content-type", "")) and "content-encoding" not in headers
@@ -227,28 +301,13 @@ class HttpCaching:
         elif scope["path"] in UNCACHED_PATHS and status == 200:
             headers["Cache-Control"] = "no-store"
         if gzipped:
-            body = await self._gzip(body, tag)
+            body = await _gzip(body)
             headers["Content-Encoding"] = "gzip"
             headers["Content-Length"] = str(len(body))
+        if tag is not None and key is not None:
+            self.responses.keep(key, {**start, "headers": list(headers.raw)}, body)
         await send({**start, "headers": headers.raw})
         await send({"type": "http.response.body", "body": body})
-
-    async def _gzip(self, body: bytes, tag: str | None) -> bytes:
-        """Compress ``body``; a large one with a tag (always the same bytes) is compressed once and kept."""
-        if tag is None or len(body) < _THREAD_MIN_BYTES:
-            return await _gzip(body)
-        packed = self._packed.get(tag)
-        if packed is not None:
-            self._packed.move_to_end(tag)
-            return packed
-        packed = await _gzip(body)
-        if tag not in self._packed and len(packed) <= PACKED_MAX_BYTES:  # another request may have kept it
-            self._packed[tag] = packed
-            self._packed_bytes += len(packed)
-            while self._packed_bytes > PACKED_MAX_BYTES:
-                _, dropped = self._packed.popitem(last=False)
-                self._packed_bytes -= len(dropped)
-        return packed
 
     @staticmethod
     async def _not_modified(send: Send, fields: Iterable[tuple[str, str]]) -> None:

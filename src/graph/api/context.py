@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from fastapi import Request
 
 from graph.api.answers import AnswerCache
+from graph.api.caching import ResponseCache
 from graph.config import Settings
 from graph.errors import GraphError, QueryLimitExceeded
 from graph.queries import QuerySpec
@@ -46,6 +47,8 @@ class ApiContext:
     sandbox: WorkerPool | None = None
     #: Whole answers of catalogued queries (``None``: not cached, as for a remote store).
     answers: AnswerCache | None = None
+    #: Whole tagged HTTP answers as sent (graph.api.caching; holds nothing for a remote store).
+    responses: ResponseCache | None = None
     cache: dict[str, object] = field(default_factory=dict)
     _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
 
