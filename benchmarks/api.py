@@ -1,14 +1,16 @@
 """Benchmark the HTTP API against the Oxigraph server and rdflib-endpoint on the same graph, in one run.
 
 Starts, on loopback, over the same ``graph.nq``: ``kg serve`` twice (its defaults, so catalogued
-answers are cached: *warm*; and with ``--answer-cache 0``: *cold*, every request runs the query),
+answers and whole responses are cached: *warm*; and with ``--answer-cache 0 --response-cache 0``:
+*cold*, every request runs the query),
 ``oxigraph serve-read-only`` and ``rdflib-endpoint serve``. Then, for 1, 10 and 50 concurrent
 clients (httpx, async), it sends:
 
 * a catalogued query: ``/queries/agency-touchpoints`` (both ``kg serve``), and the same text as
   the API runs it (parameters inlined as ``VALUES``) to the other two servers' SPARQL endpoints;
 * an ad-hoc query: the touchpoints-per-agency aggregate to every SPARQL endpoint (``kg serve``
-  answers it in its sandbox worker processes).
+  answers it in its sandbox worker processes; warm, a repeat is answered from the response cache);
+* ``/health`` to the warm ``kg serve``: what a repeated question is compared with.
 
 The servers are measured interleaved: each cell's requests are sent in rounds, one round per
 server in turn, so that load from elsewhere on the (shared) machine falls on all of them alike.
@@ -59,7 +61,8 @@ ROUNDS = 5
 WARM_UP = 20
 #: rdflib-endpoint answers the catalogued query in seconds: fewer requests, in the middle round only.
 RDFLIB_WARM_UP = 2
-KG, KG_WARM, KG_COLD = "kg serve", "kg serve (warm)", "kg serve (cold)"
+KG_WARM, KG_COLD = "kg serve (warm)", "kg serve (cold)"
+HEALTH = "`/health`"
 OXIGRAPH, RDFLIB = "oxigraph server", "rdflib-endpoint"
 Send = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
 
@@ -171,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         quads = len(built)
         try:
             warm, warm_base = start_kg(graph)
-            cold, cold_base = start_kg(graph, "--answer-cache", "0")
+            cold, cold_base = start_kg(graph, "--answer-cache", "0", "--response-cache", "0")
             processes += [warm, cold]
             store_dir = Path(tmp) / "oxigraph"
             subprocess.run([oxigraph, "load", "--location", str(store_dir), "--file", str(graph)],
@@ -194,10 +197,12 @@ def main(argv: list[str] | None = None) -> int:
                     (RDFLIB, _get(rdflib_url, query=text)),
                 ],
                 "ad-hoc aggregate": [
-                    (KG, _get(warm_base + "/sparql", query=AGGREGATE)),
+                    (KG_WARM, _get(warm_base + "/sparql", query=AGGREGATE)),
+                    (KG_COLD, _get(cold_base + "/sparql", query=AGGREGATE)),
                     (OXIGRAPH, _get(ox_query, query=AGGREGATE)),
                     (RDFLIB, _get(rdflib_url, query=AGGREGATE)),
                 ],
+                HEALTH: [(KG_WARM, _get(warm_base + "/health"))],
             }
             for concurrency in args.concurrency:
                 for target, servers in cells.items():
@@ -273,8 +278,9 @@ def write_report(path: Path, outcomes: list[Outcome], quads: int, args: argparse
              f"{args.rdflib_requests} (at least one per client) in the middle round, after {RDFLIB_WARM_UP}. "
              "Requests come from an httpx async client on loopback (which asks for gzip, as "
              "httpx does by default). `kg serve` runs with its defaults (one uvicorn process; ad-hoc `/sparql` in "
-             "two killable worker processes): *warm* keeps catalogued answers in memory, *cold* is started "
-             "with `--answer-cache 0`, so every request runs the query. The Oxigraph server is "
+             "two killable worker processes): *warm* keeps catalogued answers and whole responses in memory, "
+             "*cold* is started with `--answer-cache 0 --response-cache 0`, so every request runs the query. "
+             "The Oxigraph server is "
              "`oxigraph serve-read-only --union-default-graph`; rdflib-endpoint is `rdflib-endpoint serve` "
              "(an rdflib Dataset with the union default graph). The catalogued query goes to those two as the "
              "text `kg serve` runs (parameters inlined as `VALUES`).", "",
@@ -300,6 +306,18 @@ def write_report(path: Path, outcomes: list[Outcome], quads: int, args: argparse
             lines.append(_ratio_line(o, oxigraph, target))
         if rdflib is not None:
             lines.append(_ratio_line(o, rdflib, None))
+    lines += ["", "## A repeated question against `/health` (same clients, same run)", "",
+              "Target (issue 12): a repeated catalogued question costs what `/health` costs (which asks the "
+              "store for its size); both on the warm `kg serve`.", ""]
+    for concurrency in sorted({o.concurrency for o in outcomes}):
+        warm = by_key.get((KG_WARM, f"catalogued `{CATALOGUED}`", concurrency))
+        health = by_key.get((KG_WARM, HEALTH, concurrency))
+        if warm is None or health is None:
+            continue
+        met = warm.pct(0.5) <= health.pct(0.5) and warm.errors == 0
+        lines.append(f"- {concurrency} clients: repeated `{CATALOGUED}` p50 **{warm.pct(0.5):.1f} ms** "
+                     f"({warm.rps:.0f} req/s), `/health` p50 **{health.pct(0.5):.1f} ms** ({health.rps:.0f} req/s): "
+                     f"{'met' if met else '**not met**'}")
     inside, isolated = isolation
     lines += ["", "## What process isolation costs", "",
               "Ad-hoc `/sparql` queries run in killable worker processes (`graph.store.sandbox`). The same "
