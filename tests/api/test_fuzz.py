@@ -4,15 +4,16 @@ Every check schemathesis has: no 5xx, every response matches its documented stat
 headers and schema, schema-valid input is accepted, methods and Allow agree. Boundary and invalid
 values of every parameter (the coverage phase), then a few random schema-valid examples per operation.
 
-The schema is loaded from a fixture, so collecting this module costs nothing: the app, its
-workers and each operation's cases are made once, by whichever xdist worker runs the test, and
-each operation is reported as a subtest (``[GET /resource]``).
+The schema is loaded from a fixture, so collecting this module costs nothing. The operations are
+fuzzed in :data:`GROUPS` pytest items, so xdist spreads them over its workers; a worker that runs
+any of them makes the app, its workers and the regex character classes once, and each item makes
+the cases of its own operations only, each operation reported as a subtest (``[GET /resource]``).
 """
 
 from __future__ import annotations
 
 import re._constants as sre
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import hypothesis
@@ -21,6 +22,7 @@ import schemathesis
 from hypothesis.strategies import SearchStrategy
 from hypothesis.strategies._internal import regex
 from hypothesis.strategies._internal.lazy import unwrap_strategies
+from schemathesis.filters import HasAPIOperation
 from schemathesis.schemas import BaseSchema
 
 from graph.api import create_app
@@ -88,6 +90,18 @@ def api_schema(store: EmbeddedStore, settings: Settings, shipped_report: Validat
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
+#: How many pytest items the operations are fuzzed in (3 to 5 s each).
+GROUPS = 6
+
+
+def in_group(number: int) -> Callable[[HasAPIOperation], bool]:
+    """Return the filter of group ``number``: the document's paths, sorted, are dealt to the groups in
+    turn, so each path is in exactly one group, with all its methods (schemathesis sends the methods a
+    path does not allow once per path and item)."""
+    def member(context: HasAPIOperation) -> bool:
+        paths = sorted(context.operation.schema.raw_schema["paths"])
+        return paths.index(context.operation.path) % GROUPS == number
+    return member
 
 
 @pytest.fixture(autouse=True)
@@ -100,8 +114,15 @@ def node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
     request.node._nodeid = request.node.nodeid
 
 
-@schema.parametrize()
 @hypothesis.settings(max_examples=6, deadline=None, derandomize=True,
                      suppress_health_check=list(hypothesis.HealthCheck))
 def test_api_never_fails_and_matches_its_schema(case: schemathesis.Case) -> None:
     case.call_and_validate()
+
+
+# One item per group, all from the one test above: Hypothesis seeds its random examples from the test's
+# source (``derandomize``), so every group sends the cases the single item sent, case for case.
+(test_api_group_0, test_api_group_1, test_api_group_2, test_api_group_3, test_api_group_4,
+ test_api_group_5) = (schema.include(in_group(number)).parametrize()(test_api_never_fails_and_matches_its_schema)
+                      for number in range(GROUPS))
+del test_api_never_fails_and_matches_its_schema  # collected as its groups
