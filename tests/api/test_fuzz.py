@@ -6,8 +6,8 @@ values of every parameter (the coverage phase), then a few random schema-valid e
 
 The schema is loaded from a fixture, so collecting this module costs nothing. The operations are
 fuzzed in :data:`GROUPS` pytest items, so xdist spreads them over its workers; a worker that runs
-any of them makes the app, its workers and the regex character classes once, and each item makes
-the cases of its own operations only, each operation reported as a subtest (``[GET /resource]``).
+any of them makes the app, its workers and the regex character classes once (session fixtures), and
+each item makes the cases of its own operations only, each operation reported as a subtest (``[GET /resource]``).
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict({
     {"include-path": path, "checks": SPARQL_TEXT_ACCEPTANCE} for path in ("/sparql", "/query")]})
 
 
-@pytest.fixture(scope="module")
+# The two fixtures below are session-scoped, so each xdist worker makes them once: a worker may run this
+# module's items between other modules' tests, and a module fixture would be made again after each.
+@pytest.fixture(scope="session")
 def character_classes_built_once() -> Iterator[dict[Any, SearchStrategy[str]]]:
     """Make Hypothesis build the strategy of each regex character class once; yields them by class.
 
@@ -54,7 +56,8 @@ def character_classes_built_once() -> Iterator[dict[Any, SearchStrategy[str]]]:
     (~57,000 code points): each build of that pattern took ~2 s, and schemathesis builds it again
     for every operation and phase, 80 % of this module's time. A class's strategy depends only
     on its members, the flags and the alphabet, so the one built first is the one every later
-    build would make: generation is unchanged, example for example.
+    build would make: generation is unchanged, example for example. (This module is the suite's
+    only user of Hypothesis, so the patch may outlive it in a worker.)
     """
     real = regex._strategy
     built: dict[Any, SearchStrategy[str]] = {}
@@ -72,13 +75,13 @@ def character_classes_built_once() -> Iterator[dict[Any, SearchStrategy[str]]]:
         yield built
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def api_schema(store: EmbeddedStore, settings: Settings, shipped_report: ValidationReport,
                character_classes_built_once: dict[Any, SearchStrategy[str]]) -> Iterator[BaseSchema]:
     """The app's OpenAPI document, over an app whose sandbox it does not own.
 
     schemathesis starts the app's lifespan at the first call and ends it only when the process
-    exits, so the app gets workers this module closes when it is done. The shipped graph's SHACL
+    exits, so the app gets workers this fixture closes at the end of the session. The shipped graph's SHACL
     report is computed first (see conftest): ``/validate`` answers from it, and computing it inside
     a call could pass schemathesis's 10-second read timeout on a busy machine.
     """
