@@ -4,15 +4,16 @@ Every check schemathesis has: no 5xx, every response matches its documented stat
 headers and schema, schema-valid input is accepted, methods and Allow agree. Boundary and invalid
 values of every parameter (the coverage phase), then a few random schema-valid examples per operation.
 
-The schema is loaded from a fixture, so collecting this module costs nothing: the app, its
-workers and each operation's cases are made once, by whichever xdist worker runs the test, and
-each operation is reported as a subtest (``[GET /resource]``).
+The schema is loaded from a fixture, so collecting this module costs nothing. The operations are
+fuzzed in :data:`GROUPS` pytest items, so xdist spreads them over its workers; a worker that runs
+any of them makes the app, its workers and the regex character classes once (session fixtures), and
+each item makes the cases of its own operations only, each operation reported as a subtest (``[GET /resource]``).
 """
 
 from __future__ import annotations
 
 import re._constants as sre
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import hypothesis
@@ -21,6 +22,7 @@ import schemathesis
 from hypothesis.strategies import SearchStrategy
 from hypothesis.strategies._internal import regex
 from hypothesis.strategies._internal.lazy import unwrap_strategies
+from schemathesis.filters import HasAPIOperation
 from schemathesis.schemas import BaseSchema
 
 from graph.api import create_app
@@ -43,7 +45,9 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict({
     {"include-path": path, "checks": SPARQL_TEXT_ACCEPTANCE} for path in ("/sparql", "/query")]})
 
 
-@pytest.fixture(scope="module")
+# The two fixtures below are session-scoped, so each xdist worker makes them once: a worker may run this
+# module's items between other modules' tests, and a module fixture would be made again after each.
+@pytest.fixture(scope="session")
 def character_classes_built_once() -> Iterator[dict[Any, SearchStrategy[str]]]:
     """Make Hypothesis build the strategy of each regex character class once; yields them by class.
 
@@ -52,7 +56,8 @@ def character_classes_built_once() -> Iterator[dict[Any, SearchStrategy[str]]]:
     (~57,000 code points): each build of that pattern took ~2 s, and schemathesis builds it again
     for every operation and phase, 80 % of this module's time. A class's strategy depends only
     on its members, the flags and the alphabet, so the one built first is the one every later
-    build would make: generation is unchanged, example for example.
+    build would make: generation is unchanged, example for example. (This module is the suite's
+    only user of Hypothesis, so the patch may outlive it in a worker.)
     """
     real = regex._strategy
     built: dict[Any, SearchStrategy[str]] = {}
@@ -70,13 +75,13 @@ def character_classes_built_once() -> Iterator[dict[Any, SearchStrategy[str]]]:
         yield built
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def api_schema(store: EmbeddedStore, settings: Settings, shipped_report: ValidationReport,
                character_classes_built_once: dict[Any, SearchStrategy[str]]) -> Iterator[BaseSchema]:
     """The app's OpenAPI document, over an app whose sandbox it does not own.
 
     schemathesis starts the app's lifespan at the first call and ends it only when the process
-    exits, so the app gets workers this module closes when it is done. The shipped graph's SHACL
+    exits, so the app gets workers this fixture closes at the end of the session. The shipped graph's SHACL
     report is computed first (see conftest): ``/validate`` answers from it, and computing it inside
     a call could pass schemathesis's 10-second read timeout on a busy machine.
     """
@@ -88,6 +93,18 @@ def api_schema(store: EmbeddedStore, settings: Settings, shipped_report: Validat
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
+#: How many pytest items the operations are fuzzed in (3 to 5 s each).
+GROUPS = 6
+
+
+def in_group(number: int) -> Callable[[HasAPIOperation], bool]:
+    """Return the filter of group ``number``: the document's paths, sorted, are dealt to the groups in
+    turn, so each path is in exactly one group, with all its methods (schemathesis sends the methods a
+    path does not allow once per path and item)."""
+    def member(context: HasAPIOperation) -> bool:
+        paths = sorted(context.operation.schema.raw_schema["paths"])
+        return paths.index(context.operation.path) % GROUPS == number
+    return member
 
 
 @pytest.fixture(autouse=True)
@@ -100,8 +117,15 @@ def node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
     request.node._nodeid = request.node.nodeid
 
 
-@schema.parametrize()
 @hypothesis.settings(max_examples=6, deadline=None, derandomize=True,
                      suppress_health_check=list(hypothesis.HealthCheck))
 def test_api_never_fails_and_matches_its_schema(case: schemathesis.Case) -> None:
     case.call_and_validate()
+
+
+# One item per group, all from the one test above: Hypothesis seeds its random examples from the test's
+# source (``derandomize``), so every group sends the cases the single item sent, case for case.
+(test_api_group_0, test_api_group_1, test_api_group_2, test_api_group_3, test_api_group_4,
+ test_api_group_5) = (schema.include(in_group(number)).parametrize()(test_api_never_fails_and_matches_its_schema)
+                      for number in range(GROUPS))
+del test_api_never_fails_and_matches_its_schema  # collected as its groups

@@ -46,6 +46,8 @@ def network_figure(graph: nx.Graph, colour: str = "type") -> Figure:
     """Return the matplotlib figure of ``graph`` (from :func:`~graph.network.build_network`), nodes
     coloured by ``colour`` (``type`` or ``community``), with the title above the axes and the legend below."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import to_rgba
     from matplotlib.figure import Figure  # matplotlib only when drawing: it costs ~0.3 s to import
     from matplotlib.lines import Line2D
 
@@ -55,16 +57,18 @@ def network_figure(graph: nx.Graph, colour: str = "type") -> Figure:
     FigureCanvasAgg(figure)  # the canvas measures the labels in _fit_labels
     axes = figure.add_subplot()
     axes.set_axis_off()
+    # One artist for all edges and one for all nodes, drawn in graph order as one per edge or node would
+    # be: a picture is drawn several times (see _fit_labels), and each artist costs a draw every time.
     max_weight = max((float(d["weight"]) for _, _, d in graph.edges(data=True)), default=1.0)
-    for source, target, data in graph.edges(data=True):
-        (x1, y1), (x2, y2) = placed[source], placed[target]
-        share = float(data["weight"]) / max_weight
-        axes.plot([x1, x2], [y1, y2], color="#555555", alpha=0.25 + 0.45 * share,
-                  linewidth=0.6 + 3.0 * share, zorder=1, solid_capstyle="round")
-    for node, data in graph.nodes(data=True):
-        x, y = placed[node]
-        axes.scatter([x], [y], s=node_size(data) ** 2 * 0.9, color=node_colour(data, colour),
-                     edgecolors="white", linewidths=0.8, zorder=2)
+    shares = [float(d["weight"]) / max_weight for _, _, d in graph.edges(data=True)]
+    axes.add_collection(LineCollection([(placed[s], placed[t]) for s, t in graph.edges()],
+                                       colors=[to_rgba("#555555", 0.25 + 0.45 * share) for share in shares],
+                                       linewidths=[0.6 + 3.0 * share for share in shares], zorder=1,
+                                       capstyle="round"))
+    nodes = list(graph.nodes(data=True))
+    axes.scatter([placed[n][0] for n, _ in nodes], [placed[n][1] for n, _ in nodes],
+                 s=[node_size(d) ** 2 * 0.9 for _, d in nodes], c=[node_colour(d, colour) for _, d in nodes],
+                 edgecolors="white", linewidths=0.8, zorder=2)
     bipartite = graph.graph.get("layout") == "bipartite"
     middle = CANVAS_WIDTH / 2
     labels = []
