@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -213,9 +214,11 @@ def _page_json(spec: QuerySpec, page: QueryResult, total: int | None, limit: int
                request: Request) -> Page:
     nxt = None
     if total is None or offset + limit < total:
-        following = request.url.include_query_params(offset=offset + limit, limit=limit)
-        # The public address comes from configuration, never from the request's Host header.
-        nxt = get_context(request).settings.public_url.rstrip("/") + following.path + "?" + following.query
+        # The public address comes from configuration, never from the request's Host header; the
+        # parameters in sorted order, so the body depends only on what the request means (its ETag).
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit")]
+        query = urlencode(sorted([*kept, ("offset", str(offset + limit)), ("limit", str(limit))]))
+        nxt = get_context(request).settings.public_url.rstrip("/") + request.url.path + "?" + query
     rows = [{var: (None if t is None else t.value) for var, t in zip(page.variables, row, strict=True)}
             for row in page.rows]
     return Page(query=spec.name, columns=list(page.variables), rows=rows, limit=limit, offset=offset,
