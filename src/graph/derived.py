@@ -25,21 +25,21 @@ def derived_dir(queries_dir: Path | None = None) -> Path:
 
 
 def derive(store: ox.Store, queries_dir: Path | None = None) -> list[ox.Quad]:
-    """Return the quads of :data:`DERIVED_GRAPH` for what ``store`` holds, without its own graph.
+    """Return the quads of :data:`DERIVED_GRAPH` for what ``store`` holds.
 
-    Each derivation query runs over the union of the other graphs, so deriving again from a
-    store that already holds a derived graph gives the same quads.
+    Each derivation query runs over the union of the store's graphs and reads only terms the
+    sources state, never a derived one, so deriving again from a store that already holds a
+    derived graph gives the same quads. (Naming every other graph as the default graph instead
+    would make the store look up each pattern in each graph: minutes at 1M triples in 2,000 graphs.)
 
     Example:
         >>> store = ox.Store()
         >>> derive(store)
         []
     """
-    graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
-        g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g != DERIVED_GRAPH]
     quads: list[ox.Quad] = []
     for path in sorted(derived_dir(queries_dir).glob("*.rq")):
-        answer = store.query(load_query(path).text, prefixes=PREFIXES, default_graph=graphs)
+        answer = store.query(load_query(path).text, prefixes=PREFIXES, use_default_graph_as_union=True)
         assert isinstance(answer, ox.QueryTriples), f"{path.name} must be a CONSTRUCT query"
         quads.extend(ox.Quad(t.subject, t.predicate, t.object, DERIVED_GRAPH) for t in answer)
     return quads
