@@ -5,7 +5,9 @@ sorted and downloaded as CSV from its page.
 The links are followed with the in-process client, which reads each HTML page for the elements
 that load or lead somewhere. Chromium opens every page on the real server too (a console error
 may come from one page's data, not its template), reads its console and the links its JavaScript
-adds; not the pages of the templates in :data:`OPENED_BY`, which the tests named there open.
+adds, which must work too; not the pages of the templates in :data:`OPENED_BY`, which the tests
+named there open. Chromium's share is dealt to :data:`SHARDS` test items, so that both test
+workers carry it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ OPENED_BY = {
     "docs.html": "test_server.py::test_browser_docs_renders_every_operation_without_console_errors",
     "query.html": "test_editor.py::test_the_editor_highlights_runs_pages_and_stays_on_the_server",
 }
+#: The test items Chromium's pages are dealt to.
+SHARDS = 4
 #: What the elements that load or lead somewhere point at, resolved by the browser.
 LINKS_SCRIPT = """return Array.from(document.querySelectorAll('a[href], link[href], script[src], img[src]'),
                                     e => e.href || e.src);"""
@@ -44,18 +48,21 @@ LINKS_SCRIPT = """return Array.from(document.querySelectorAll('a[href], link[hre
 
 @dataclass
 class Crawl:
-    """What a crawl saw."""
+    """What a crawl with the in-process client saw."""
 
     pages: list[str] = field(default_factory=list)
-    #: The templates of the pages (see :func:`template_of`).
-    templates: set[str] = field(default_factory=set)
-    #: The pages Chromium opened, by template.
-    opened: dict[str, list[str]] = field(default_factory=dict)
+    #: The template of each page (see :func:`template_of`).
+    templates: dict[str, str] = field(default_factory=dict)
     resources: list[str] = field(default_factory=list)
     broken: list[tuple[str, int, str]] = field(default_factory=list)
-    console: list[tuple[str, str]] = field(default_factory=list)
+    #: The kinds of address (see :func:`kind_of`) found, followed or not.
+    kinds: Counter[tuple[str, str]] = field(default_factory=Counter)
     #: Whether every link found was followed (else the crawl stopped at :data:`MAX_PAGES`).
     complete: bool = False
+
+    def to_open(self) -> list[str]:
+        """The pages Chromium opens here: all but those of :data:`OPENED_BY`'s templates."""
+        return [page for page in self.pages if self.templates[page] not in OPENED_BY]
 
 
 class _Links(HTMLParser):
@@ -103,56 +110,87 @@ def on_site(links: list[str], host: str) -> list[str]:
             if parts.scheme in ("http", "https") and parts.netloc == host]
 
 
-def crawl(client: TestClient, driver: object, site: str) -> Crawl:
+def crawl(client: TestClient) -> Crawl:
     """Follow the same-site links from the home page breadth-first, one address per kind (see
-    :func:`kind_of`; :data:`ENTITY_PAGES` entities), with ``client``; open pages in Chromium on
-    ``site`` as the module's docstring says (at most :data:`MAX_PAGES` HTML pages)."""
-    seen = Crawl()
+    :func:`kind_of`; :data:`ENTITY_PAGES` entities), with ``client`` (at most :data:`MAX_PAGES`
+    HTML pages)."""
+    seen = Crawl(kinds=Counter([kind_of("/")]))
     queue: deque[tuple[str, str]] = deque([("/", "start")])
-    kinds = Counter([kind_of("/")])
-    driver.get_log("browser")  # type: ignore[attr-defined]  # drop what earlier pages logged
     while queue and len(seen.pages) < MAX_PAGES:
         address, found_on = queue.popleft()
-        response = client.get(address, headers=HTML, follow_redirects=True)
-        if response.status_code >= 400:
-            seen.broken.append((address, response.status_code, found_on))
+        response = fetch(client, address, found_on, seen)
+        if response is None:
             continue
-        if not response.headers.get("content-type", "").startswith("text/html"):
-            seen.resources.append(address)
-            continue
-        seen.pages.append(address)
-        links = on_site(links_in(response.text, str(response.url)), client.base_url.netloc.decode())
-        template = template_of(response)
-        seen.templates.add(template)
-        if template not in OPENED_BY:  # every page: an error may come from one page's data
-            seen.opened.setdefault(template, []).append(address)
-            driver.get(site + address)  # type: ignore[attr-defined]
-            seen.console += [(address, entry["message"]) for entry in driver.get_log("browser")  # type: ignore[attr-defined]
-                             if entry["level"] == "SEVERE"]
-            links += on_site(driver.execute_script(LINKS_SCRIPT), urlsplit(site).netloc)  # type: ignore[attr-defined]
-        for link in links:
-            kind = kind_of(link)
-            if kinds[kind] >= (ENTITY_PAGES if kind == ("/id", "") else 1):
-                continue
-            kinds[kind] += 1
-            queue.append((link, address))
+        for link in on_site(links_in(response.text, str(response.url)), client.base_url.netloc.decode()):
+            if follows(link, seen.kinds):
+                queue.append((link, address))
     seen.complete = not queue
     return seen
 
 
-def test_every_link_works_and_no_page_logs_an_error(client: TestClient, site: str, browser: object) -> None:
-    seen = crawl(client, browser, site)
-    assert seen.complete, f"more kinds of page than MAX_PAGES ({MAX_PAGES}): raise it"
-    assert seen.broken == []
-    assert seen.console == []
-    paths = {urlsplit(url).path for url in seen.pages}
+def fetch(client: TestClient, address: str, found_on: str, seen: Crawl) -> httpx.Response | None:
+    """GET ``address``; note it as broken, a resource or a page (with its template); return a page."""
+    response = client.get(address, headers=HTML, follow_redirects=True)
+    if response.status_code >= 400:
+        seen.broken.append((address, response.status_code, found_on))
+        return None
+    if not response.headers.get("content-type", "").startswith("text/html"):
+        seen.resources.append(address)
+        return None
+    seen.pages.append(address)
+    seen.templates[address] = template_of(response)
+    return response
+
+
+def follows(link: str, kinds: Counter[tuple[str, str]]) -> bool:
+    """Whether the crawl follows ``link``: a kind not met yet (or one of the first entities); counts it."""
+    kind = kind_of(link)
+    if kinds[kind] >= (ENTITY_PAGES if kind == ("/id", "") else 1):
+        return False
+    kinds[kind] += 1
+    return True
+
+
+@pytest.fixture(scope="module")
+def crawled(client: TestClient) -> Crawl:
+    return crawl(client)
+
+
+def test_every_link_works(crawled: Crawl) -> None:
+    assert crawled.complete, f"more kinds of page than MAX_PAGES ({MAX_PAGES}): raise it"
+    assert crawled.broken == []
+    paths = {urlsplit(url).path for url in crawled.pages}
     # The crawl reached the kinds of pages a person clicks through to.
     assert {"/", "/queries", "/queries/agency-profile", "/queries/agencies-sharing-levers", "/report"} <= paths
     assert any(p.startswith("/id/agency-") for p in paths)
-    assert any(urlsplit(url).path == "/queries/agency-profile.rq" for url in seen.resources)
-    # The test client names each page's template: Chromium opened pages of these, and left these to other tests.
-    assert {"home.html", "query_page.html", "agency.html", "report.html"} <= set(seen.opened)
-    assert set(OPENED_BY) <= seen.templates
+    assert any(urlsplit(url).path == "/queries/agency-profile.rq" for url in crawled.resources)
+    # The test client names each page's template: Chromium opens pages of these, and leaves these to other tests.
+    assert {"home.html", "query_page.html", "agency.html", "report.html"} <= {
+        crawled.templates[page] for page in crawled.to_open()}
+    assert set(OPENED_BY) <= set(crawled.templates.values())
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_no_page_logs_an_error_and_its_scripts_links_work(shard: int, crawled: Crawl, client: TestClient,
+                                                          site: str, browser: object) -> None:
+    driver = browser
+    pages = crawled.to_open()[shard::SHARDS]
+    assert pages, "fewer pages than SHARDS: lower it"
+    driver.get_log("browser")  # type: ignore[attr-defined]  # drop what earlier pages logged
+    seen = Crawl(kinds=Counter(crawled.kinds))  # this item's own count: links its scripts add to new kinds
+    console: list[tuple[str, str]] = []
+    queue = deque(pages)
+    while queue:
+        address = queue.popleft()
+        driver.get(site + address)  # type: ignore[attr-defined]
+        console += [(address, entry["message"]) for entry in driver.get_log("browser")  # type: ignore[attr-defined]
+                    if entry["level"] == "SEVERE"]
+        for link in on_site(driver.execute_script(LINKS_SCRIPT), urlsplit(site).netloc):  # type: ignore[attr-defined]
+            if follows(link, seen.kinds) and fetch(client, link, address, seen) is not None \
+                    and seen.templates[link] not in OPENED_BY:
+                queue.append(link)  # a kind only scripts lead to: opened here too
+    assert console == []
+    assert seen.broken == []
 
 
 def test_a_catalogue_query_is_filled_in_run_paged_and_downloaded(site: str, browser: object, store: EmbeddedStore,
