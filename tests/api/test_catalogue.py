@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
+from graph.api.routes.catalogue import Page
 from graph.formats import RESULT_FORMATS
 from graph.queries import QuerySpec, run_query
 from graph.store import EmbeddedStore
@@ -59,6 +60,12 @@ def test_pages_are_stable_and_cover_all_rows(client: TestClient, store: Embedded
     assert pages == everything
     again = client.get(f"/queries/{NAME}", params={"limit": size, "offset": size}).json()["rows"]
     assert again == everything[size:2 * size]
+
+
+def test_a_page_is_what_its_schema_says_in_the_schema_s_order(client: TestClient, agency: str) -> None:
+    body = client.get(f"/queries/{NAME}", params={"agency": agency, "limit": 3}).json()
+    assert Page.model_validate(body).model_dump() == body
+    assert list(body) == list(Page.model_fields)
 
 
 def test_the_same_question_in_another_parameter_order_gets_the_same_bytes_and_tag(client: TestClient,
