@@ -117,8 +117,8 @@ turning each row into Python terms; further rewrites of these texts moved little
 benchmark's process the shipped times come out up to twice what the same query takes alone in a
 fresh process (`sources` about 3 ms there); the cause was not pinned down (the garbage collector
 explained part of it in some runs and none in others), so the table's misses stand as measured.
-`sources` is now simple enough that rdflib answers it fast too, which is why its speed-up fell below
-20×. The derived tables add 1,374 triples to the shipped graph and about 0.04 s to `kg build`."""
+`sources` is now simple enough that rdflib answers it fast too, so its speed-up sits near 20× and
+may fall below it from run to run. The derived tables add 1,374 triples to the shipped graph and about 0.04 s to `kg build`."""
 
 
 RDFLIB_NOTES = """### Where rdflib answers differently
