@@ -133,18 +133,18 @@ def test_every_link_on_the_served_pages_answers(client: TestClient, modules: lis
 
 @pytest.mark.server
 @pytest.mark.browser
-def test_browser_shows_a_term_in_its_module_page_without_console_errors(served: str, browser: object) -> None:
+def test_browser_shows_a_term_in_its_module_page_without_console_errors(site: str, browser: object) -> None:
     from selenium.webdriver.common.by import By
     driver = browser
     driver.get_log("browser")  # type: ignore[attr-defined]  # drop what earlier pages logged
-    driver.get(served + "/def/Touchpoint")  # type: ignore[attr-defined]
+    driver.get(site + "/def/Touchpoint")  # type: ignore[attr-defined]
     assert urlsplit(driver.current_url).path == "/ontology/touchpoints"  # type: ignore[attr-defined]
     assert urlsplit(driver.current_url).fragment == "Touchpoint"  # type: ignore[attr-defined]
     assert driver.find_element(By.ID, "Touchpoint").is_displayed()  # type: ignore[attr-defined]
     sheets = driver.execute_script(  # type: ignore[attr-defined]
         "return [...document.styleSheets].map(s => s.href).join(' ')")
     assert "/ontology/pylode.css" in sheets
-    driver.get(served + "/def/")  # type: ignore[attr-defined]
+    driver.get(site + "/def/")  # type: ignore[attr-defined]
     assert driver.find_elements(By.CSS_SELECTOR, "#modules h3 a")  # type: ignore[attr-defined]
     errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]  # type: ignore[attr-defined]
     assert errors == []
