@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import re
@@ -11,9 +12,12 @@ import networkx as nx
 import pytest
 from fastapi.testclient import TestClient
 
+from graph.api import create_app
+from graph.api.routes import exports
+from graph.config import Settings
 from graph.network import list_projections
 from graph.network.style import node_colour, rgb
-from graph.store import EmbeddedStore
+from graph.store import EmbeddedStore, GraphStore
 
 KG = "https://w3id.org/mmr-kg/def/"
 KGID = "https://w3id.org/mmr-kg/id/"
@@ -96,3 +100,29 @@ def test_agency_and_objective_pages_link_to_their_networks(client: TestClient, s
         network = client.get(url)
         assert network.status_code == 200 and network.headers["content-type"].startswith("text/html")
         assert iri in network.text, "the focused node is in the network"
+
+
+def test_a_projection_is_built_once_for_all_its_formats(store: EmbeddedStore, settings: Settings,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[tuple[str, str]] = []
+    real = exports.build_network
+
+    def counting(store: GraphStore, projection: str, lang: str, **kwargs: object) -> nx.Graph:
+        built.append((projection, lang))
+        return real(store, projection, lang, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(exports, "build_network", counting)
+    app = create_app(store, dataclasses.replace(settings, response_cache_bytes=0))
+    client = TestClient(app, raise_server_exceptions=False)
+    try:
+        bodies = {fmt: client.get(f"/export/network/agency-lever.{fmt}") for fmt in ("graphml", "json", "html", "svg")}
+        assert all(r.status_code == 200 for r in bodies.values())
+        assert client.get("/export/network/agency-lever.json", params={"lang": "en"}).status_code == 200
+        assert built == [("agency-lever", "sv"), ("agency-lever", "en")]
+        # The positions the library computed once are the ones every format carries.
+        graph = nx.node_link_graph(bodies["json"].json(), edges="edges")
+        read = nx.read_graphml(io.BytesIO(bodies["graphml"].content))
+        assert {n: (d["x"], d["y"]) for n, d in graph.nodes(data=True)} == \
+            {n: (d["x"], d["y"]) for n, d in read.nodes(data=True)}
+    finally:
+        app.state.kg.close()

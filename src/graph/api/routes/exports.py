@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -14,8 +14,11 @@ from graph.api.routes.pages import LangQuery
 from graph.errors import NetworkError
 from graph.formats import DATASET_FILES
 from graph.network import FORMATS as NETWORK_FORMATS
-from graph.network import export_network, list_projections
+from graph.network import build_network, list_projections, write_network
 from graph.queries import Language
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 #: The policy of a self-contained file (the network page, SVG pictures): inline code only, no fetches.
 SELF_CONTAINED_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
@@ -65,12 +68,18 @@ async def export_network_file(projection: str, fmt: str, lang: Language = LangQu
     if focus is not None and fmt != "html":
         raise ApiError(400, f"focus selects a node in the html page only; drop it for {fmt}.", parameter="focus")
 
-    async def export() -> tuple[bytes, str]:
+    # As export_network does, in two steps: a projection is built once per language (its
+    # queries, measures and layout are most of the cost), then written in each format asked for.
+    async def network() -> nx.Graph:
         try:
-            return await ctx.run(export_network, ctx.store, projection, fmt, lang, colour=colour,
-                                 queries_dir=ctx.settings.queries_dir, whole_graph=True)
+            return await ctx.run(build_network, ctx.store, projection, lang, queries_dir=ctx.settings.queries_dir,
+                                 whole_graph=True)
         except NetworkError as exc:
             raise ApiError(400, str(exc)) from exc
+
+    async def export() -> tuple[bytes, str]:
+        graph = await ctx.cached(f"network:{projection}:{lang}", network)
+        return await ctx.run(write_network, graph, fmt, colour, whole_graph=True)
 
     body, media_type = await ctx.cached(f"network:{projection}.{fmt}:{lang}:{colour}", export)
     filename = f"{projection}.{NETWORK_FORMATS[fmt].extension}"
