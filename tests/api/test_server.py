@@ -3,6 +3,8 @@ on the same server in a thread (``site``)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -103,6 +105,29 @@ def test_listening_socket_is_tcp_so_responses_are_not_delayed() -> None:
         assert base_url(sock).startswith("http://127.0.0.1:")
     finally:
         sock.close()
+
+
+def test_serving_settles_the_collector_first() -> None:
+    # In a process of its own: gc.freeze and the thresholds are process-wide.
+    script = """
+import gc
+from graph.api import server
+seen = []
+class Server:
+    def __init__(self, config):
+        pass
+    def run(self, sockets):
+        seen.append((gc.get_freeze_count(), gc.get_threshold()[0]))
+server.uvicorn.Server = Server
+sock = server.listen("127.0.0.1", 0)
+server.serve(object(), sock)
+sock.close()
+frozen, young = seen[0]
+print(frozen > 10_000, young)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    from graph.api.server import YOUNG_GENERATION_THRESHOLD
+    assert result.stdout.split() == ["True", str(YOUNG_GENERATION_THRESHOLD)]
 
 
 def test_busy_port_is_a_clear_error() -> None:
