@@ -18,6 +18,7 @@ import graph.api.views
 import graph.summary
 import graph.validate
 from graph.api import create_app
+from graph.api.server import settle_collector
 from graph.build import BuiltGraph, build_graph, write_graph
 from graph.config import Settings, default_settings
 from graph.network import build_network
@@ -31,6 +32,13 @@ from servers import Endpoint, chromium, closed_port, kg_serve, oxigraph_server, 
 
 TESTS_DIR = Path(__file__).parent
 TEST_DATA = TESTS_DIR / "data"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Settle the collector as ``kg serve`` does (:func:`graph.api.server.settle_collector`): the
+    test process keeps what collection imported and built for its whole life, and each collection
+    of the oldest generation walked it all again."""
+    settle_collector()
 
 
 @pytest.fixture(scope="session")
