@@ -113,10 +113,10 @@ return a few hundred rows of IRIs and labels and sort them (`facts-below-sure`, 
 `objective-criteria`); others take 4–6 ms and land on either side of 5 ms from run to run. What is
 left is sorting, lookups (the in-memory store finds a subject's label by walking the list of that
 subject's triples, so a lookup on an agency or a touchpoint costs more than one on a concept) and
-turning each row into Python terms; further rewrites of these texts moved little. In this
-benchmark's process the shipped times come out up to twice what the same query takes alone in a
-fresh process (`sources` about 3 ms there); the cause was not pinned down (the garbage collector
-explained part of it in some runs and none in others), so the table's misses stand as measured.
+turning each row into Python terms; further rewrites of these texts moved little. On this shared
+machine the same query runs markedly faster at quiet moments than under other agents' load (the
+benchmark's timing and a plain loop agree within a run), so the shipped times here are an upper
+range and the table's misses stand as measured.
 `sources` is now simple enough that rdflib answers it fast too, so its speed-up sits near 20× and
 may fall below it from run to run. The derived graph is a small part of the shipped graph (its size is the VoID count of
 `…/graph/derived` in the dataset's description) and costs `kg build` a fraction of a second."""
