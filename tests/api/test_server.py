@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from graph.api.server import YOUNG_GENERATION_THRESHOLD
+
 from api_support import KGID
 from query_samples import NESTED_FAMILY
 from servers import kg_serve
@@ -126,7 +128,6 @@ frozen, young = seen[0]
 print(frozen > 10_000, young)
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    from graph.api.server import YOUNG_GENERATION_THRESHOLD
     assert result.stdout.split() == ["True", str(YOUNG_GENERATION_THRESHOLD)]
 
 
