@@ -5,7 +5,7 @@
    process's resident memory before and after holding the answers (after a collection) is set
    against :func:`graph.api.answers.answer_size`, the estimate the cache's byte bound counts.
 2. Speed: in-process requests (``TestClient``) to ``/health`` and to a catalogued page, with the
-   answer cache and without it.
+   answer cache and without it (the response cache off in both, or it would answer every repeat).
 
 Usage: ``python benchmarks/answer_cache.py [--triples 100000] [--requests 300]``. Prints a
 Markdown table; writes nothing.
@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = default_settings()
     print("\n| request (in-process, shipped graph) | median ms |\n|---|---|")
     for label, entries in (("answer cache on", settings.answer_cache_entries), ("answer cache off", 0)):
-        app = create_app(EmbeddedStore(store), dataclasses.replace(settings, answer_cache_entries=entries))
+        app = create_app(EmbeddedStore(store), dataclasses.replace(settings, answer_cache_entries=entries,
+                                                                   response_cache_bytes=0))
         client = TestClient(app)
         if entries:
             print(f"| /health | {request_ms(client, '/health', args.requests):.2f} |")

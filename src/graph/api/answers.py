@@ -66,8 +66,9 @@ class AnswerCache:
         >>> cache = AnswerCache(max_entries=2, max_bytes=10_000)
         >>> async def compute(early: EarlyRows | None) -> QueryResult:
         ...     return QueryResult("ask", boolean=True)
-        >>> asyncio.run(cache.get(("q",), compute)).boolean, cache.stats().misses
-        (True, 1)
+        >>> answer, whole = asyncio.run(cache.get_rows(("q",), compute))
+        >>> answer.boolean, whole, cache.stats().misses
+        (True, True, 1)
     """
 
     def __init__(self, *, max_entries: int, max_bytes: int, first_rows: int = 1000) -> None:
@@ -81,11 +82,6 @@ class AnswerCache:
         self._bytes = 0
         self._hits = 0
         self._misses = 0
-
-    async def get(self, key: Hashable, compute: Compute) -> QueryResult:
-        """Return the whole answer cached under ``key``, computing it with ``compute`` when it is not."""
-        answer, _ = await self.get_rows(key, compute)
-        return answer
 
     async def get_rows(self, key: Hashable, compute: Compute, *, early: bool = False) -> tuple[QueryResult, bool]:
         """Return the answer under ``key`` and whether it is whole.
