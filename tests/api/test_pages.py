@@ -8,6 +8,7 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
+from graph.api.views import link_for
 from graph.build import BuiltGraph
 from graph.queries import QuerySpec, run_query
 from graph.store import EmbeddedStore
@@ -43,6 +44,24 @@ def test_agency_page_has_its_touchpoint_table(client: TestClient, store: Embedde
     expected = list(rows)
     assert expected and table.count("<tr><td>") == len(expected)
     assert all(r["kindLabel"].value in table for r in expected)  # type: ignore[union-attr]
+
+
+def test_agency_page_links_every_document_of_each_touchpoint(client: TestClient, store: EmbeddedStore,
+                                                            catalogue: dict[str, QuerySpec]) -> None:
+    # An agency with a touchpoint whose citations quote more than one document.
+    found = store.query(f"""SELECT ?a WHERE {{ ?tp <{KG}agency> ?a ; <{KG}quotedDocuments> ?d
+        FILTER(CONTAINS(?d, " ")) }} ORDER BY ?a LIMIT 1""")
+    agency = found.rows[0][0].value  # type: ignore[union-attr]
+    records = list(run_query(store, catalogue["agency-touchpoints"], {"agency": agency}, "en").records())
+    page = client.get("/id/" + agency.removeprefix(KGID), params={"lang": "en"}, headers=HTML).text
+    cells = [row.split('<td class="documents">')[1].split("</td>")[0]
+             for row in page.split('id="touchpoint-table"')[1].split("</table>")[0].split("<tr><td>")[1:]]
+    documents = [r["sources"].value.split() for r in records]  # type: ignore[union-attr]
+    assert len(cells) == len(documents) and any(len(docs) > 1 for docs in documents)
+    for cell, docs in zip(cells, documents, strict=True):
+        assert cell.count("<a ") == len(docs)
+        assert [cell.index(f'href="{link_for(doc)}"') for doc in docs] == sorted(
+            cell.index(f'href="{link_for(doc)}"') for doc in docs)  # every document, in the query's order
 
 
 def test_objective_page(client: TestClient, store: EmbeddedStore) -> None:

@@ -231,6 +231,22 @@ async def agency_touchpoints(ctx: ApiContext, iri: str, lang: str) -> QueryResul
                          timeout_s=ctx.settings.query_timeout_s, row_limit=ctx.settings.query_row_limit)
 
 
+async def touchpoint_table(ctx: ApiContext, result: QueryResult, lang: str) -> list[dict[str, Any]]:
+    """Return the rows of ``agency-touchpoints`` as the agency page shows them: a :class:`TermView`
+    per column, and under ``documents`` a link to every document the touchpoint's citations quote
+    (its ``sources`` column, IRIs separated by spaces), not only the first."""
+    records = [dict(zip(result.variables, row, strict=True)) for row in result.rows]
+    documents = [sources.value.split() if (sources := r.get("sources")) is not None else [] for r in records]
+    iris = {t.value for row in result.rows for t in row if isinstance(t, ox.NamedNode)}
+    labels = await labels_for(ctx, iris | {doc for docs in documents for doc in docs}, lang)
+    table: list[dict[str, Any]] = []
+    for record, docs in zip(records, documents, strict=True):
+        row: dict[str, Any] = {name: _view(term, labels) for name, term in record.items()}
+        row["documents"] = [_view(ox.NamedNode(doc), labels) for doc in docs]
+        table.append(row)
+    return table
+
+
 def result_table(result: QueryResult, labels: dict[str, str]) -> list[list[TermView | None]]:
     """Return a SELECT result as rows of :class:`TermView` for a template."""
     return [[_view(term, labels) for term in row] for row in result.rows]

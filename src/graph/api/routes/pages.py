@@ -6,6 +6,8 @@ Browsers get HTML; programs get Turtle, N-Triples, JSON-LD or RDF/XML by ``Accep
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -111,14 +113,12 @@ async def _show(request: Request, ctx: ApiContext, iri: str, lang: str) -> Respo
         missing.headers["Vary"] = "Accept"
         return missing
     name = "resource.html"
-    table: list[dict[str, views.TermView | None]] = []
+    table: list[dict[str, Any]] = []
     if AGENCY in view.type_iris:
         name = "agency.html"
         result = await views.agency_touchpoints(ctx, iri, lang)
         if result is not None:
-            iris = {t.value for row in result.rows for t in row if isinstance(t, ox.NamedNode)}
-            rows = views.result_table(result, await views.labels_for(ctx, iris, lang))
-            table = [dict(zip(result.variables, row, strict=True)) for row in rows]
+            table = await views.touchpoint_table(ctx, result, lang)
     elif OBJECTIVE in view.type_iris:
         name = "objective.html"
     definition = "/def/" + iri.removeprefix(KG) if iri.startswith(KG) and iri != KG else None
