@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from graph.api import create_app
+from graph.api import caching, create_app
 from graph.api.caching import request_tag
 from graph.build import load_built_graph
 from graph.cli import make_parser
@@ -172,6 +172,40 @@ def test_gzip_is_deterministic_and_honours_q_values(client: TestClient) -> None:
             client.stream("GET", "/export/graph.nq", headers=GZIP) as two:
         first, second = b"".join(one.iter_raw()), b"".join(two.iter_raw())
     assert first == second and gzip.decompress(first) == refused.content
+
+
+SWAGGER_BUNDLE = "/static/swagger-ui/swagger-ui-bundle.js"
+
+
+@pytest.mark.parametrize("path", [SWAGGER_BUNDLE, "/static/style.css"])
+def test_static_files_are_gzipped_when_asked_and_keep_their_validators(client: TestClient, path: str) -> None:
+    plain, packed = client.get(path, headers=PLAIN), client.get(path, headers=GZIP)
+    assert "content-encoding" not in plain.headers and packed.headers["content-encoding"] == "gzip"
+    assert packed.content == plain.content  # httpx decodes the gzipped body
+    assert int(packed.headers["content-length"]) < len(plain.content) // 2
+    assert packed.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
+    for response in (plain, packed):
+        assert response.headers["cache-control"] == "public, max-age=300"
+        assert "Accept-Encoding" in response.headers["vary"]
+    # Each tag stands for its own body: 304 with the same tag, the whole body for the other.
+    assert client.get(path, headers={**GZIP, "if-none-match": packed.headers["etag"]}).status_code == 304
+    again = client.get(path, headers={**GZIP, "if-none-match": packed.headers["etag"]})
+    assert again.headers["etag"] == packed.headers["etag"]
+    assert client.get(path, headers={**PLAIN, "if-none-match": plain.headers["etag"]}).status_code == 304
+    assert client.get(path, headers={**PLAIN, "if-none-match": packed.headers["etag"]}).status_code == 200
+    with client.stream("GET", path, headers=GZIP) as raw:
+        assert gzip.decompress(b"".join(raw.iter_raw())) == plain.content
+
+
+def test_a_static_file_is_compressed_once(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    compressed: list[int] = []
+    real = caching._compress
+    monkeypatch.setattr(caching, "_compress", lambda body: compressed.append(len(body)) or real(body))
+    first = client.get("/static/app.js?first", headers=GZIP).content  # the query string is not the file's
+    assert client.get("/static/app.js", headers=GZIP).content == first
+    assert len(compressed) <= 1  # none when an earlier test compressed it already
+    small = client.get("/static/favicon.svg", headers=GZIP)  # under GZIP_MIN_BYTES: sent as it is
+    assert "content-encoding" not in small.headers and small.headers["cache-control"] == "public, max-age=300"
 
 
 @pytest.mark.parametrize(("path", "status"), [

@@ -13,8 +13,10 @@ answer is computed: a matching ``If-None-Match`` gets ``304`` without running an
 - ``If-None-Match`` uses the weak comparison (RFC 9110, 13.1.2): ``W/"x"`` matches ``"x"``.
 - Only ``200`` answers carry validators; errors carry no caching headers, ``/health`` says
   ``no-store``, and so does a route for an answer that is not yet the one its address stands
-  for (a first page served before its query was read whole). ``/static`` files keep the
-  validators of :class:`~starlette.staticfiles.StaticFiles`.
+  for (a first page served before its query was read whole).
+- ``/static`` files keep the validators of :class:`~starlette.staticfiles.StaticFiles` (a tag of
+  the file's size and time) and get the same ``Cache-Control``; a text file is gzipped when asked,
+  once per version of the file (:class:`StaticGzip`), under its tag with ``-gzip``.
 - A store whose content has no cheap digest (a remote endpoint, which may change under us) gets
   no validators at all; its answers are still compressed.
 """
@@ -40,8 +42,8 @@ from graph.store.sandbox import dump_nquads
 
 #: Paths whose answers change while the graph does not (liveness, worker counts).
 UNCACHED_PATHS = frozenset({"/health"})
-#: Mounted files: StaticFiles gives them validators of their own, and they are passed through untouched.
-PASSED_PREFIXES = ("/static/",)
+#: Mounted files: StaticFiles gives them validators of their own (see :meth:`HttpCaching._static`).
+STATIC_PREFIXES = ("/static/",)
 #: Bodies smaller than this are sent as they are: gzip would save little and cost a round of CPU.
 GZIP_MIN_BYTES = 1024
 GZIP_LEVEL = 6
@@ -211,10 +213,14 @@ class HttpCaching:
         self.cache_control = f"public, max-age={max_age_s}"
         self.responses = responses
         self.gzip_min_bytes = gzip_min_bytes
+        self.static_gzip = StaticGzip()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(PASSED_PREFIXES):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith(STATIC_PREFIXES):
+            await self._static(scope, receive, send)
             return
         headers = Headers(scope=scope)
         gzip_ok = accepts_gzip(headers.get("accept-encoding"))
@@ -309,6 +315,56 @@ class HttpCaching:
         await send({**start, "headers": headers.raw})
         await send({"type": "http.response.body", "body": body})
 
+    async def _static(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve a mounted file as StaticFiles does, with ``Cache-Control``, and gzipped when asked
+        and worth it. StaticFiles compares ``If-None-Match`` with the file's own tag, so a client's
+        ``-gzip`` tag reaches it without the suffix, and its ``304`` carries the suffix back."""
+        request = Headers(scope=scope)
+        gzip_ok = accepts_gzip(request.get("accept-encoding"))
+        asked_gzipped = gzip_ok and "-gzip\"" in request.get("if-none-match", "")
+        if asked_gzipped:
+            scope = {**scope, "headers": [(k, v.replace(b'-gzip"', b'"') if k == b"if-none-match" else v)
+                                          for k, v in scope["headers"]]}
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def passed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(raw=list(message.get("headers", [])))
+                status = int(message["status"])
+                textual = compressible(headers.get("content-type", ""))
+                if status in (200, 304):
+                    headers["Cache-Control"] = self.cache_control
+                if textual or status == 304:
+                    headers.add_vary_header("Accept-Encoding")
+                if status == 304 and asked_gzipped and (tag := headers.get("etag", "")).endswith('"'):
+                    headers["ETag"] = tag[:-1] + '-gzip"'
+                message = {**message, "headers": headers.raw}
+                length = int(headers.get("content-length", "0") or 0)
+                if status == 200 and textual and gzip_ok and length >= self.gzip_min_bytes:
+                    start.update(message)  # the body is gzipped once it is read whole
+                    return
+                await send(message)
+            elif message["type"] == "http.response.body" and start:
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    await self._send_gzipped_file(send, start, b"".join(chunks), scope["path"])
+            else:
+                await send(message)
+
+        await self.app(scope, receive, passed)
+
+    async def _send_gzipped_file(self, send: Send, start: Message, body: bytes, path: str) -> None:
+        headers = MutableHeaders(raw=list(start["headers"]))
+        tag = headers.get("etag", "")
+        gzipped = await self.static_gzip.get(path, tag, body)
+        if tag.endswith('"'):
+            headers["ETag"] = tag[:-1] + '-gzip"'
+        headers["Content-Encoding"] = "gzip"
+        headers["Content-Length"] = str(len(gzipped))
+        await send({**start, "headers": headers.raw})
+        await send({"type": "http.response.body", "body": gzipped})
+
     @staticmethod
     async def _not_modified(send: Send, fields: Iterable[tuple[str, str]]) -> None:
         await send({"type": "http.response.start", "status": 304,
@@ -322,6 +378,28 @@ _NOT_MODIFIED_FIELDS = frozenset({b"etag", b"cache-control", b"vary", b"content-
 
 def _cache_fields(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw if k.lower() in _NOT_MODIFIED_FIELDS]
+
+
+class StaticGzip:
+    """The gzipped body of each served file, by path and the file's tag (its size and time), so
+    a file is compressed once per version. A fixed set of package files: at most
+    :attr:`max_entries` are kept, the oldest dropped first."""
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self.max_entries = max_entries
+        self._bodies: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+
+    async def get(self, path: str, tag: str, body: bytes) -> bytes:
+        """Return ``body`` gzipped, compressing it only if this version was not seen before."""
+        key = (path, tag)
+        gzipped = self._bodies.get(key)
+        if gzipped is None or not tag:
+            gzipped = await _gzip(body)
+            if tag:
+                self._bodies[key] = gzipped
+                while len(self._bodies) > self.max_entries:
+                    self._bodies.popitem(last=False)
+        return gzipped
 
 
 async def _gzip(body: bytes) -> bytes:
