@@ -58,7 +58,7 @@ def network_figure(graph: nx.Graph, colour: str = "type") -> Figure:
     axes = figure.add_subplot()
     axes.set_axis_off()
     # One artist for all edges and one for all nodes, drawn in graph order as one per edge or node would
-    # be: a picture is drawn several times (see _fit_labels), and each artist costs a draw every time.
+    # be: a picture is drawn twice (the layout in _fit_labels, then the save), each artist every time.
     max_weight = max((float(d["weight"]) for _, _, d in graph.edges(data=True)), default=1.0)
     shares = [float(d["weight"]) / max_weight for _, _, d in graph.edges(data=True)]
     axes.add_collection(LineCollection([(placed[s], placed[t]) for s, t in graph.edges()],
@@ -98,20 +98,24 @@ def _fit_labels(figure: Figure, axes: Axes, points: list[tuple[float, float]], l
     """Widen the axes' limits until every node and every label's box lies inside them.
 
     Labels have a fixed size in points, so their extent in data units depends on the limits:
-    measure, widen, and measure again until the limits stop growing.
+    measure, widen, and measure again until the limits stop growing. The labels end inside the
+    axes, so the layout leaves them out: it is run once, and each round after only measures them.
     """
     from matplotlib.transforms import Bbox
 
     if not points:
         return
+    for label in labels:
+        label.set_in_layout(False)
     xs, ys = [x for x, _ in points], [y for _, y in points]
     limits = (min(xs), max(xs), min(ys), max(ys))
-    for _ in range(6):
+    for round_ in range(6):
         low_x, high_x, low_y, high_y = limits
         pad_x, pad_y = LABEL_MARGIN * ((high_x - low_x) or 1.0), LABEL_MARGIN * ((high_y - low_y) or 1.0)
         axes.set_xlim(low_x - pad_x, high_x + pad_x)
         axes.set_ylim(low_y - pad_y, high_y + pad_y)
-        figure.draw_without_rendering()  # runs the layout engine, so the axes have their final size
+        if not round_:
+            figure.draw_without_rendering()  # runs the layout engine, so the axes have their final size
         renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas has one
         boxes = [label.get_window_extent(renderer) for label in labels]
         if not boxes:
