@@ -12,7 +12,11 @@ opened read-only answered about three times slower):
 - requests wait in a bounded queue for a free worker, within their time limit; only when
   the queue is full is a request refused at once (503 with ``Retry-After``);
 - a worker writes the answer in the format the client accepts, so only bytes cross the
-  pipe (pickling pyoxigraph terms cost more than the query).
+  pipe (pickling pyoxigraph terms cost more than the query);
+- workers are forked from a server process that has this module loaded (``forkserver``,
+  :data:`_CONTEXT`), so a replacement starts in a fork and a load, not a fresh interpreter;
+  the server is single-threaded, so forking it is safe where forking the API's threaded
+  process is not.
 
 The catalogue's own queries and the pages' queries are trusted texts and stay in-process.
 """
@@ -40,7 +44,18 @@ from graph.results import Serialized
 from graph.store import EmbeddedStore, QueryResult, Term
 
 log = logging.getLogger(__name__)
-_SPAWN = multiprocessing.get_context("spawn")
+
+
+def _worker_context() -> multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext:
+    """``forkserver`` with this module preloaded where the platform has it, else ``spawn``."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # process-wide: only this module starts that server
+    return context
+
+
+_CONTEXT = _worker_context()
 
 
 @dataclass(frozen=True)
@@ -126,8 +141,8 @@ class _Worker:
     """One worker process and the parent's end of its pipe."""
 
     def __init__(self, dump: str, answer: Evaluate) -> None:
-        self.conn, child = _SPAWN.Pipe()
-        self.process = _SPAWN.Process(target=_work, args=(child, dump, answer), daemon=True,
+        self.conn, child = _CONTEXT.Pipe()
+        self.process = _CONTEXT.Process(target=_work, args=(child, dump, answer), daemon=True,
                                       name="kg-sparql-worker")
         self.process.start()
         child.close()
