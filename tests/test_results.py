@@ -87,6 +87,24 @@ def test_json_is_typed_as_the_w3c_format_says() -> None:
     assert "unbound" not in first
 
 
+def test_json_is_what_dumping_the_whole_document_writes() -> None:
+    # The writer encodes each distinct term once; the bytes are those of json.dumps of the document.
+    result = tricky_result()
+    result.rows += result.rows  # every term again, as answers repeat their IRIs and labels
+
+    def term(t: Term) -> dict[str, str]:
+        if isinstance(t, ox.Literal):
+            extra = {"xml:lang": t.language} if t.language else \
+                {} if t.datatype.value == XSD + "string" else {"datatype": t.datatype.value}
+            return {"type": "literal", "value": t.value, **extra}
+        return {"type": "uri" if isinstance(t, ox.NamedNode) else "bnode", "value": t.value}
+
+    document = {"head": {"vars": result.variables}, "results": {"bindings": [
+        {var: term(t) for var, t in zip(result.variables, row, strict=True) if t is not None} for row in result.rows]}}
+    expected = json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert serialize_result(result, "json") == expected.encode("utf-8")
+
+
 def test_tsv_writes_terms_in_ntriples_form() -> None:
     lines = serialize_result(tricky_result(), "tsv").decode("utf-8").split("\n")
     assert lines[0] == "?iri\t?label\t?text\t?number\t?node\t?unbound"

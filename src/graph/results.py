@@ -131,15 +131,28 @@ def _json_term(term: Term) -> dict[str, str]:
     return out
 
 
-def _write_json(result: QueryResult) -> str:
-    if result.kind == "ask":
-        doc: dict[str, object] = {"head": {}, "boolean": bool(result.boolean)}
-    else:
-        bindings = [{var: _json_term(term) for var, term in zip(result.variables, row, strict=True)
-                     if term is not None} for row in result.rows]
-        doc = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+def _json_text(value: object) -> str:
     # Compact separators keep json's C encoder (``indent`` falls back to the pure-Python one).
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _write_json(result: QueryResult) -> str:
+    """The SPARQL JSON document, as ``json.dumps`` of the whole would write it, but each distinct
+    term encoded once: answers repeat their IRIs and labels row after row."""
+    if result.kind == "ask":
+        return _json_text({"head": {}, "boolean": bool(result.boolean)}) + "\n"
+    encoded: dict[Term, str] = {}
+
+    def term_text(term: Term) -> str:
+        text = encoded.get(term)
+        if text is None:
+            text = encoded[term] = _json_text(_json_term(term))
+        return text
+
+    keys = [_json_text(var) + ":" for var in result.variables]
+    bindings = ",".join("{" + ",".join(key + term_text(term) for key, term in zip(keys, row, strict=True)
+                                       if term is not None) + "}" for row in result.rows)
+    return '{"head":' + _json_text({"vars": list(result.variables)}) + ',"results":{"bindings":[' + bindings + "]}}\n"
 
 
 def _xml_term(term: Term) -> str:
