@@ -20,6 +20,7 @@ import io
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) writes a str with
 
 import pyoxigraph as ox
 
@@ -118,17 +119,18 @@ def _used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
     return {name: ns for name, ns in PREFIXES.items() if any(iri.startswith(ns) for iri in iris)}
 
 
-def _json_term(term: Term) -> dict[str, str]:
+def _json_term(term: Term) -> str:
+    """The JSON text of one term (keys in the W3C order: type, value, then xml:lang or datatype)."""
     if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
+        return '{"type":"uri","value":' + encode_basestring(term.value) + "}"
     if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    out = {"type": "literal", "value": term.value}
+        return '{"type":"bnode","value":' + encode_basestring(term.value) + "}"
+    text = '{"type":"literal","value":' + encode_basestring(term.value)
     if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype.value != _XSD_STRING:
-        out["datatype"] = term.datatype.value
-    return out
+        return text + ',"xml:lang":' + encode_basestring(term.language) + "}"
+    if term.datatype.value != _XSD_STRING:
+        return text + ',"datatype":' + encode_basestring(term.datatype.value) + "}"
+    return text + "}"
 
 
 def _json_text(value: object) -> str:
@@ -146,7 +148,7 @@ def _write_json(result: QueryResult) -> str:
     def term_text(term: Term) -> str:
         text = encoded.get(term)
         if text is None:
-            text = encoded[term] = _json_text(_json_term(term))
+            text = encoded[term] = _json_term(term)
         return text
 
     keys = [_json_text(var) + ":" for var in result.variables]
