@@ -133,6 +133,20 @@ def _json_term(term: Term) -> str:
     return text + "}"
 
 
+def _once_per_term(write: Callable[[Term], str]) -> Callable[[Term], str]:
+    """Return ``write`` keeping the text of each term it has written: answers repeat their IRIs
+    and labels row after row."""
+    written: dict[Term, str] = {}
+
+    def text(term: Term) -> str:
+        found = written.get(term)
+        if found is None:
+            found = written[term] = write(term)
+        return found
+
+    return text
+
+
 def _json_text(value: object) -> str:
     # Compact separators keep json's C encoder (``indent`` falls back to the pure-Python one).
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -140,17 +154,10 @@ def _json_text(value: object) -> str:
 
 def _write_json(result: QueryResult) -> str:
     """The SPARQL JSON document, as ``json.dumps`` of the whole would write it, but each distinct
-    term encoded once: answers repeat their IRIs and labels row after row."""
+    term encoded once (:func:`_once_per_term`)."""
     if result.kind == "ask":
         return _json_text({"head": {}, "boolean": bool(result.boolean)}) + "\n"
-    encoded: dict[Term, str] = {}
-
-    def term_text(term: Term) -> str:
-        text = encoded.get(term)
-        if text is None:
-            text = encoded[term] = _json_term(term)
-        return text
-
+    term_text = _once_per_term(_json_term)
     keys = [_json_text(var) + ":" for var in result.variables]
     bindings = ",".join("{" + ",".join(key + term_text(term) for key, term in zip(keys, row, strict=True)
                                        if term is not None) + "}" for row in result.rows)
@@ -185,15 +192,18 @@ def _xml_text(value: str) -> str:
 
 
 def _write_xml(result: QueryResult) -> str:
+    """The SPARQL XML document, each distinct term written once (:func:`_once_per_term`)."""
     out = ['<?xml version="1.0" encoding="UTF-8"?>', f'<sparql xmlns="{_SRX_NS}">']
     if result.kind == "ask":
         out += ["<head/>", f"<boolean>{'true' if result.boolean else 'false'}</boolean>"]
     else:
         out.append("<head>" + "".join(f"<variable name={_xml_attribute(v)}/>" for v in result.variables) + "</head>")
         out.append("<results>")
+        term_text = _once_per_term(_xml_term)
+        opens = [f"<binding name={_xml_attribute(var)}>" for var in result.variables]
         for row in result.rows:
-            cells = "".join(f"<binding name={_xml_attribute(var)}>{_xml_term(term)}</binding>"
-                            for var, term in zip(result.variables, row, strict=True) if term is not None)
+            cells = "".join(start + term_text(term) + "</binding>"
+                            for start, term in zip(opens, row, strict=True) if term is not None)
             out.append(f"<result>{cells}</result>")
         out.append("</results>")
     out.append("</sparql>")
