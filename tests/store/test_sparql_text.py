@@ -137,3 +137,16 @@ def test_a_service_call_is_refused_even_where_the_tokenizer_is_fooled(monkeypatc
     with pytest.raises(QueryRefused):
         text.refuse_unsafe("SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
     text.refuse_unsafe("PREFIX sd: <http://www.w3.org/ns/sparql-service-description#> SELECT * { ?s a sd:Service }")
+
+
+@pytest.mark.parametrize("sparql", [
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    "PREFIX ex: <http://x/>\nselect * { ?s ex:p ?o . service silent ?endpoint { ?s ?p ?o } }",
+])
+def test_the_tokenizer_refuses_a_service_call_without_the_second_opinion(monkeypatch: pytest.MonkeyPatch,
+                                                                          sparql: str) -> None:
+    # Each check must hold alone: with rdflib's opinion silenced, the words still refuse it.
+    import graph.store.sparql_text as text
+    monkeypatch.setattr(text, "_algebra_may_call_services", lambda sparql: False)
+    with pytest.raises(QueryRefused, match="SERVICE calls are not allowed"):
+        text.refuse_unsafe(sparql)

@@ -72,19 +72,19 @@ def refuse_unsafe(sparql: str) -> None:
     and queries too deeply nested for the engine's parser (see :func:`refuse_too_complex`).
 
     ``SERVICE`` is refused anywhere in the query, even ``SERVICE SILENT``: answering would
-    mean contacting another host.
+    mean contacting another host. The text is read once, for all three checks.
 
     Raises:
         QueryTooComplex: past :data:`MAX_NESTING` or :data:`MAX_OPERATORS`.
         QueryRefused: with a message saying what was refused and what to send instead.
     """
-    refuse_too_complex(sparql)
-    words = [t.text.upper() for t in tokens(sparql) if t.kind == "word"]
-    first = next((w for w in _after_prologue(sparql)), "")
+    words = _words_within_limits(sparql)
+    first = _first_after_prologue(words)
     if first in UPDATE_OPERATIONS:
         raise QueryRefused(f"{first} is a SPARQL Update operation; this graph is read-only. "
                            "Send a SELECT, ASK, CONSTRUCT or DESCRIBE query.")
-    if "SERVICE" in words or (_SERVICE_TEXT.search(sparql) and _algebra_may_call_services(sparql)):
+    calls_out = any(word.text == "SERVICE" for word in words)
+    if calls_out or (_SERVICE_TEXT.search(sparql) and _algebra_may_call_services(sparql)):
         raise QueryRefused("SERVICE calls are not allowed: this graph answers from its own data only "
                            "and never contacts other hosts.")
 
@@ -106,10 +106,29 @@ def refuse_too_complex(sparql: str) -> None:
     Raises:
         QueryTooComplex: with the limit, and the line and column where it was passed.
     """
+    _words_within_limits(sparql)
+
+
+class _Word(NamedTuple):
+    """A word of a query, upper-cased, and its position among the query's tokens."""
+
+    text: str
+    position: int
+
+
+def _words_within_limits(sparql: str) -> list[_Word]:
+    """Return the words of ``sparql``, upper-cased, after refusing it past the nesting or operator
+    limit (see :func:`refuse_too_complex`): one pass of the tokenizer for both."""
     depth = operators = 0
-    for token in tokens(sparql):
+    words: list[_Word] = []
+    for position, token in enumerate(tokens(sparql)):
         text = token.text
-        if text in _OPENING:
+        if token.kind == "word":
+            text = text.upper()
+            words.append(_Word(text, position))
+            if text == "UNION":
+                operators += 1
+        elif text in _OPENING:
             depth += 1
             if depth > MAX_NESTING:
                 line, column = _line_column(sparql, token.start)
@@ -118,13 +137,14 @@ def refuse_too_complex(sparql: str) -> None:
                                       line, column)
         elif text in _CLOSING:
             depth = max(depth - 1, 0)
-        elif text in _OPERATORS or (token.kind == "word" and text.upper() == "UNION"):
+        elif text in _OPERATORS:
             operators += 1
-            if operators > MAX_OPERATORS:
-                line, column = _line_column(sparql, token.start)
-                raise QueryTooComplex(f"the query holds more than {MAX_OPERATORS:,} operators (UNION, + - * / "
-                                      "! | & ^), the limit here. Split it, or use VALUES for long lists "
-                                      "of alternatives.", line, column)
+        if operators > MAX_OPERATORS:
+            line, column = _line_column(sparql, token.start)
+            raise QueryTooComplex(f"the query holds more than {MAX_OPERATORS:,} operators (UNION, + - * / "
+                                  "! | & ^), the limit here. Split it, or use VALUES for long lists "
+                                  "of alternatives.", line, column)
+    return words
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:
@@ -163,20 +183,23 @@ def _algebra_may_call_services(sparql: str) -> bool:
     return has_service(algebra)
 
 
-def _after_prologue(sparql: str) -> Iterator[str]:
-    """Yield the upper-cased words of ``sparql`` after its PREFIX and BASE declarations."""
-    skip = 0
-    for token in tokens(sparql):
-        if skip:
-            skip -= 1
+def _first_after_prologue(words: list[_Word]) -> str:
+    """Return the first word after the PREFIX and BASE declarations ("" when there is none).
+
+    A declaration's name and IRI are tokens too (``PREFIX ex: <…>``: the two after ``PREFIX``;
+    ``BASE <…>``: the one after ``BASE``), so a word among them is skipped, by its position.
+    """
+    after = 0
+    for word in words:
+        if word.position < after:
             continue
-        word = token.text.upper() if token.kind == "word" else ""
-        if word == "PREFIX":
-            skip = 2
-        elif word == "BASE":
-            skip = 1
-        elif word:
-            yield word
+        if word.text == "PREFIX":
+            after = word.position + 3
+        elif word.text == "BASE":
+            after = word.position + 2
+        else:
+            return word.text
+    return ""
 
 
 def inline_bindings(sparql: str, bindings: Mapping[str, Term]) -> str:
