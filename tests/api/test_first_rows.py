@@ -138,7 +138,7 @@ def test_a_first_page_is_served_before_the_answer_is_whole_and_says_so(
     second = test_client.get(PATH, params={"limit": 5, "offset": 5}, headers=JSON)  # still within the first rows
     assert second.json()["rows"] == whole[5:10] and second.json()["total"] is None
     page = test_client.get(PATH, params={"limit": 5}, headers=HTML)
-    assert page.status_code == 200 and ("more follow" in page.text or "fler följer" in page.text)
+    assert page.status_code == 200 and ("1–5 (more follow" in page.text or "1–5 (fler följer" in page.text)
     assert "etag" not in page.headers
 
     store.release.set()
