@@ -153,7 +153,8 @@ def app(store: EmbeddedStore, settings: Settings, shipped_report: ValidationRepo
 
 @pytest.fixture(scope="session")
 def client(app: FastAPI) -> Iterator[TestClient]:
-    """A real HTTP client (httpx) talking to the app in-process; server errors become 500s, not raises."""
+    """A real HTTP client (httpx2, which Starlette's TestClient runs on) talking to the app in-process; server
+    errors become 500s, not raises."""
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
@@ -97,14 +97,14 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float =
     # One client for every attempt (each new one loads the CA bundle, ~10 ms of CPU), and a pause
     # that grows to 0.25 s: polling a slow starter (Virtuoso, ~10 s) every 50 ms cost seconds of CPU.
     pause = 0.02
-    with httpx.Client(timeout=1.0) as client:
+    with httpx2.Client(timeout=1.0) as client:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise RuntimeError(f"the server exited with code {process.returncode} before answering {url}")
             try:
                 client.get(url)
                 return
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 time.sleep(pause)
                 pause = min(pause * 1.5, 0.25)
     raise RuntimeError(f"nothing answered at {url} within {timeout_s:g} s")
@@ -260,9 +260,9 @@ def kg_serve(graph_file: Path, *options: str) -> Iterator[str]:
         base = match.group(1).rstrip("/")
         for _ in range(100):
             try:
-                httpx.get(base + "/health", timeout=1.0)
+                httpx2.get(base + "/health", timeout=1.0)
                 break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 time.sleep(0.05)
         yield base
     finally:

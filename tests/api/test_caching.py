@@ -151,7 +151,7 @@ def test_gzip_is_another_representation_of_the_same_body(client: TestClient) -> 
     plain, packed = client.get(PAGE, headers=PLAIN), client.get(PAGE, headers=GZIP)
     assert "content-encoding" not in plain.headers
     assert packed.headers["content-encoding"] == "gzip"
-    assert packed.content == plain.content  # httpx decodes the gzipped body
+    assert packed.content == plain.content  # the client decodes the gzipped body
     assert int(packed.headers["content-length"]) < len(plain.content) // 3
     assert packed.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
     assert {v.strip() for v in packed.headers["vary"].split(",")} >= {"Accept", "Accept-Encoding"}
@@ -181,7 +181,7 @@ SWAGGER_BUNDLE = "/static/swagger-ui/swagger-ui-bundle.js"
 def test_static_files_are_gzipped_when_asked_and_keep_their_validators(client: TestClient, path: str) -> None:
     plain, packed = client.get(path, headers=PLAIN), client.get(path, headers=GZIP)
     assert "content-encoding" not in plain.headers and packed.headers["content-encoding"] == "gzip"
-    assert packed.content == plain.content  # httpx decodes the gzipped body
+    assert packed.content == plain.content  # the client decodes the gzipped body
     assert int(packed.headers["content-length"]) < len(plain.content) // 2
     assert packed.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
     for response in (plain, packed):

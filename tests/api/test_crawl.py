@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -94,7 +94,7 @@ def kind_of(address: str) -> tuple[str, str]:
     return path, parse_qs(parts.query).get("format", [""])[0]
 
 
-def template_of(response: httpx.Response) -> str:
+def template_of(response: httpx2.Response) -> str:
     """The template a page was made from: its Jinja template (the test client is told its name),
     else its folder (the ontology's pyLODE pages, the network pages)."""
     template = getattr(response, "template", None)
@@ -128,7 +128,7 @@ def crawl(client: TestClient) -> Crawl:
     return seen
 
 
-def fetch(client: TestClient, address: str, found_on: str, seen: Crawl) -> httpx.Response | None:
+def fetch(client: TestClient, address: str, found_on: str, seen: Crawl) -> httpx2.Response | None:
     """GET ``address``; note it as broken, a resource or a page (with its template); return a page."""
     response = client.get(address, headers=HTML, follow_redirects=True)
     if response.status_code >= 400:
@@ -234,7 +234,7 @@ def test_a_catalogue_query_is_filled_in_run_paged_and_downloaded(site: str, brow
     assert _column(driver, column) == collated[::-1] + ["–"] * ascending.count("–")
 
     href = driver.find_element(By.CSS_SELECTOR, "#downloads a[download$='.csv']").get_attribute("href")  # type: ignore[attr-defined]
-    answer = httpx.get(href, headers=HTML)
+    answer = httpx2.get(href, headers=HTML)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
     assert list(csv.DictReader(io.StringIO(answer.text))) == expected  # every row, not the page shown
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []  # type: ignore[attr-defined]

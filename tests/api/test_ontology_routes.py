@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
@@ -27,7 +27,7 @@ def modules(settings: Settings) -> list[OntologyModule]:
     return read_modules(settings.ontology_dir)
 
 
-def _triples(answer: httpx.Response, fmt: ox.RdfFormat) -> set[ox.Triple]:
+def _triples(answer: httpx2.Response, fmt: ox.RdfFormat) -> set[ox.Triple]:
     return {quad.triple for quad in ox.parse(answer.content, format=fmt)}
 
 

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from graph.api.server import YOUNG_GENERATION_THRESHOLD
@@ -20,28 +20,28 @@ from servers import kg_serve
 
 @pytest.mark.server
 def test_real_uvicorn_process(served: str, store: object) -> None:
-    health = httpx.get(served + "/health").json()
+    health = httpx2.get(served + "/health").json()
     assert health["quads"] == len(store)  # type: ignore[arg-type]
-    answer = httpx.post(served + "/sparql", content=b"ASK { ?s ?p ?o }",
+    answer = httpx2.post(served + "/sparql", content=b"ASK { ?s ?p ?o }",
                         headers={"content-type": "application/sparql-query"})
     assert answer.json() == {"head": {}, "boolean": True}
-    assert httpx.put(served + "/sparql?query=ASK%7B%7D").status_code == 405
-    page = httpx.get(served + "/queries/agency-touchpoints", params={"limit": 2}).json()
+    assert httpx2.put(served + "/sparql?query=ASK%7B%7D").status_code == 405
+    page = httpx2.get(served + "/queries/agency-touchpoints", params={"limit": 2}).json()
     assert len(page["rows"]) == min(2, page["total"])
 
 
 @pytest.mark.server
 def test_the_nested_family_never_takes_the_real_server_down(served: str) -> None:
     for name, text in NESTED_FAMILY.items():
-        refused = httpx.post(served + "/sparql", content=text.encode(),
+        refused = httpx2.post(served + "/sparql", content=text.encode(),
                              headers={"content-type": "application/sparql-query"})
         assert refused.status_code == 400, name
-        assert httpx.get(served + "/sparql", params={"query": "ASK {}"}).status_code == 200, name
+        assert httpx2.get(served + "/sparql", params={"query": "ASK {}"}).status_code == 200, name
 
 
 @pytest.mark.server
 def test_the_real_server_shows_its_pool_and_no_banner(served: str) -> None:
-    response = httpx.get(served + "/health")
+    response = httpx2.get(served + "/health")
     assert "server" not in response.headers
     sandbox = response.json()["sandbox"]
     assert sandbox["workers"] == 2 and sandbox["queue_limit"] == 64
@@ -53,23 +53,23 @@ def test_runaway_queries_and_command_line_limits_on_the_real_server(built_files:
     runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     with kg_serve(built_files / "graph.nq", "--max-results", "5", "--query-timeout", "1", "--workers", "1") as base:
         accept = {"accept": "application/sparql-results+json"}
-        over = httpx.get(base + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 6"}, headers=accept)
+        over = httpx2.get(base + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 6"}, headers=accept)
         assert over.status_code == 400
         assert "more than 5 results" in over.json()["message"]
-        under = httpx.get(base + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 5"}, headers=accept)
+        under = httpx2.get(base + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 5"}, headers=accept)
         assert under.status_code == 200 and len(under.json()["results"]["bindings"]) == 5
-        assert httpx.get(base + "/health").json()["sandbox"]["workers"] == 1
+        assert httpx2.get(base + "/health").json()["sandbox"]["workers"] == 1
 
         for _ in range(2):
-            stopped = httpx.get(base + "/sparql", params={"query": runaway}, timeout=60)
+            stopped = httpx2.get(base + "/sparql", params={"query": runaway}, timeout=60)
             assert stopped.status_code == 503 and "time limit of 1 s and was stopped" in stopped.json()["message"]
             for _ in range(600):  # the replacement worker starts: a bounded number of tries, not a timer
-                health = httpx.get(base + "/health").json()["sandbox"]
+                health = httpx2.get(base + "/health").json()["sandbox"]
                 if health["idle"] == 1:
                     break
                 time.sleep(0.05)
         assert health["restarts"] == 2 and health["busy"] == 0
-        assert httpx.get(base + "/sparql", params={"query": "ASK {}"}).status_code == 200
+        assert httpx2.get(base + "/sparql", params={"query": "ASK {}"}).status_code == 200
 
 
 @pytest.mark.server
@@ -151,7 +151,7 @@ def test_browser_docs_renders_every_operation_without_console_errors(site: str, 
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
     driver = browser
-    paths = httpx.get(site + "/openapi.json").json()["paths"]
+    paths = httpx2.get(site + "/openapi.json").json()["paths"]
     # Swagger UI shows an operation once under each of its tags.
     operations = sum(len(op.get("tags", [])) or 1 for methods in paths.values() for op in methods.values())
     driver.get_log("browser")  # type: ignore[attr-defined]  # drop what earlier pages logged

@@ -25,7 +25,7 @@ from xml.etree import ElementTree
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response
 
 from graph.api import create_app
 from graph.config import Settings
