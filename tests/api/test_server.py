@@ -23,7 +23,7 @@ def test_real_uvicorn_process(served: str, store: object) -> None:
     health = httpx2.get(served + "/health").json()
     assert health["quads"] == len(store)  # type: ignore[arg-type]
     answer = httpx2.post(served + "/sparql", content=b"ASK { ?s ?p ?o }",
-                        headers={"content-type": "application/sparql-query"})
+                         headers={"content-type": "application/sparql-query"})
     assert answer.json() == {"head": {}, "boolean": True}
     assert httpx2.put(served + "/sparql?query=ASK%7B%7D").status_code == 405
     page = httpx2.get(served + "/queries/agency-touchpoints", params={"limit": 2}).json()
@@ -34,7 +34,7 @@ def test_real_uvicorn_process(served: str, store: object) -> None:
 def test_the_nested_family_never_takes_the_real_server_down(served: str) -> None:
     for name, text in NESTED_FAMILY.items():
         refused = httpx2.post(served + "/sparql", content=text.encode(),
-                             headers={"content-type": "application/sparql-query"})
+                              headers={"content-type": "application/sparql-query"})
         assert refused.status_code == 400, name
         assert httpx2.get(served + "/sparql", params={"query": "ASK {}"}).status_code == 200, name
 
