@@ -167,7 +167,8 @@ def _add_query_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     query.add_argument("--file", type=Path, metavar="FILE", help="run the SPARQL query in FILE instead")
     query.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                        help="a query parameter; repeat for several")
-    query.add_argument("--lang", choices=LANGUAGES, help="label language (default: sv, falling back to en)")
+    query.add_argument("--lang", choices=LANGUAGES,
+                       help=f"label language (default: {LANGUAGES[0]}, falling back to {LANGUAGES[1]})")
     query.add_argument("--format", choices=formats, default="table",
                        help="table (default; Turtle for CONSTRUCT), csv, tsv, json, xml: W3C SPARQL results; "
                             "turtle, ntriples, jsonld, rdfxml for CONSTRUCT/DESCRIBE")
@@ -389,7 +390,7 @@ def _add_diff_arguments(diff: argparse.ArgumentParser) -> None:
                       help="text (default), markdown (release notes) or json (every entity)")
     diff.add_argument("--examples", type=_positive(int), default=3, metavar="N",
                       help="examples per class and kind of change (default: 3)")
-    diff.add_argument("--lang", choices=LANGUAGES, default="sv", help="label language (default: sv)")
+    diff.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0], help=f"label language (default: {LANGUAGES[0]})")
     diff.add_argument("--repo", type=Path, metavar="DIR", help="the git checkout for revisions (default: here)")
     diff.add_argument("-o", "--out", type=Path, metavar="FILE", help="write to FILE instead of stdout")
 

@@ -37,6 +37,7 @@ from graph.derived import DERIVED_GRAPH
 from graph.errors import BuildError, RevisionError
 from graph.metadata import META_GRAPH
 from graph.namespaces import DATASET_IRI, GRAPH_BASE, PREFIXES, prefixed_name
+from graph.queries import LANGUAGES
 from graph.revision import build_revision, find_checkout
 
 RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
@@ -194,7 +195,7 @@ def best_label(pairs: Iterable[tuple[ox.NamedNode, Term]], lang: str = "sv") -> 
     ...             (ox.NamedNode(PREFIXES["rdfs"] + "label"), ox.Literal("beröringspunkt", language="sv"))])
     'beröringspunkt'
     """
-    order = {code: rank for rank, code in enumerate(dict.fromkeys([lang, "sv", "en", ""]))}
+    order = {code: rank for rank, code in enumerate(dict.fromkeys([lang, *LANGUAGES, ""]))}
     ranked = [((_LABELS[p.value], order.get(o.language or "", 4), o.value), o.value)
               for p, o in pairs if p.value in _LABELS and isinstance(o, ox.Literal)]
     return min(ranked)[1] if ranked else None

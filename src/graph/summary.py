@@ -23,7 +23,7 @@ from graph.wording import EXTERNAL_CLASS_LABELS, count, number
 _SIZE = "SELECT (COUNT(*) AS ?statements) (COUNT(DISTINCT ?g) AS ?graphs) WHERE { GRAPH ?g { ?s ?p ?o } }"
 _CLASS_LABELS = f"""
 SELECT ?class ?label WHERE {{
-  ?class <{PREFIXES["rdfs"]}label> ?label FILTER(isLiteral(?label) && LANG(?label) IN ("sv", "en"))
+  ?class <{PREFIXES["rdfs"]}label> ?label FILTER(isLiteral(?label) && LANG(?label) IN ({", ".join(f'"{code}"' for code in LANGUAGES)}))
 }}"""
 
 
