@@ -498,7 +498,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve the graph over HTTP: SPARQL endpoint, query REST API and pages",
                            description="Start the HTTP API on HOST:PORT and print its address. Serves "
-                                       "--graph if it exists, else builds the sources in memory; with "
+                                       f"--graph (default: {DEFAULT_GRAPH_FILE} if it exists, else the sources "
+                                       "built in memory; a --graph that does not exist is an error); with "
                                        "--endpoint, serves a remote SPARQL endpoint's graph instead.")
     serve.add_argument("--graph", type=Path, metavar="FILE",
                        help=f"built graph to serve (default: {DEFAULT_GRAPH_FILE} if it exists, else the "

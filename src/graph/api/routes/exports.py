@@ -33,7 +33,7 @@ FocusQuery = Query(None, description="html only: the IRI of a node to select whe
 @router.get("/export/graph.nq", summary="The whole dataset as N-Quads", response_class=Response,
             responses={200: {"content": {"application/n-quads": {"schema": {"type": "string"}}}}})
 async def export_nquads(ctx: ApiContext = Depends(get_context)) -> Response:
-    """Every quad, one named graph per source file plus the metadata graph."""
+    """Every quad: one named graph per source file, plus the derived graph and the metadata graph."""
     return _download(await views.dump(ctx, "graph.nq"), "graph.nq")
 
 
