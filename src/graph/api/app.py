@@ -56,14 +56,15 @@ def create_app(store: GraphStore, settings: Settings, *, queries: Mapping[str, Q
     if owned:
         sandbox = WorkerPool(store.store, size=settings.sandbox_workers,  # type: ignore[attr-defined]
                              queue_limit=settings.sandbox_queue, dump=dump)
-    digest = dataset_digest(store, dump)  # None for a remote store: its graph may change, so nothing is cached
+    digest = dataset_digest(store, dump)  # None for a remote store: its graph may change, so no answer is cached
     answers = (AnswerCache(max_entries=settings.answer_cache_entries, max_bytes=settings.answer_cache_bytes,
                            first_rows=settings.answer_first_rows)
                if digest is not None and settings.answer_cache_entries > 0 else None)
     specs = queries if queries is not None else load_catalogue(settings.queries_dir)
     prepare_catalogue(specs)  # each text read once here: a request only binds values
     responses = ResponseCache(max_bytes=settings.response_cache_bytes)
-    ctx = ApiContext(store, settings, specs, workers=workers, sandbox=sandbox, answers=answers, responses=responses)
+    ctx = ApiContext(store, settings, specs, workers=workers, sandbox=sandbox, answers=answers, responses=responses,
+                     values_lifetime_s=None if digest is not None else settings.cache_max_age_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -49,7 +50,13 @@ class ApiContext:
     answers: AnswerCache | None = None
     #: Whole tagged HTTP answers as sent (graph.api.caching; holds nothing for a remote store).
     responses: ResponseCache | None = None
-    cache: dict[str, object] = field(default_factory=dict)
+    #: How long a value :meth:`cached` made is kept: ``None`` (an embedded graph, which cannot change
+    #: while it is served) for the app's life; a remote store's graph may change, so its values are
+    #: made again once this many seconds have passed.
+    values_lifetime_s: float | None = None
+    #: The clock :attr:`values_lifetime_s` is measured on (tests give a fake one).
+    clock: Callable[[], float] = time.monotonic
+    cache: dict[str, tuple[asyncio.Future[object], float]] = field(default_factory=dict)
     _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
 
     @property
@@ -81,21 +88,25 @@ class ApiContext:
     async def cached(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
         """Return the value cached under ``key``, computing it with ``make`` once.
 
-        Concurrent requests for a value not yet computed share one computation (the graph is
-        read-only, so a value never goes stale). A computation that fails is forgotten, so
-        the next request tries again.
+        Concurrent requests for a value not yet computed share one computation. A value is kept
+        for the app's life (the served graph is read-only), or for :attr:`values_lifetime_s`
+        when that is set; one being made is never dropped. A computation that fails is
+        forgotten, so the next request tries again.
         """
-        task = self.cache.get(key)
-        if task is None:
-            task = asyncio.ensure_future(make())
-            self.cache[key] = task
+        kept = self.cache.get(key)
+        if kept is not None and self.values_lifetime_s is not None and kept[0].done() \
+                and self.clock() - kept[1] >= self.values_lifetime_s:
+            kept = None
+        if kept is None:
+            task: asyncio.Future[object] = asyncio.ensure_future(make())
+            kept = self.cache[key] = (task, self.clock())
 
-            def forget_failure(done: asyncio.Future[T]) -> None:
-                if done.cancelled() or done.exception() is not None:
+            def forget_failure(done: asyncio.Future[object]) -> None:
+                if (done.cancelled() or done.exception() is not None) and self.cache.get(key, (None,))[0] is done:
                     self.cache.pop(key, None)
 
             task.add_done_callback(forget_failure)
-        return await asyncio.shield(task)  # type: ignore[arg-type]
+        return await asyncio.shield(kept[0])  # type: ignore[arg-type]
 
     async def query(self, sparql: str, bindings: Mapping[str, Term] | None = None, *,
                     row_limit: int | None | bool = True, adhoc: bool = False, early: EarlyRows | None = None,
