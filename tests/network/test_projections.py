@@ -110,6 +110,21 @@ def test_measures_and_flat_attributes(networks: dict[str, nx.Graph], projection:
     assert "Louvain" in graph.graph["communityMethod"] and "eigenvector" in graph.graph["centralityMethod"]
 
 
+@pytest.mark.parametrize("projection", PROJECTIONS)
+def test_eigenvector_centrality_is_measured_in_each_component(networks: dict[str, nx.Graph], projection: str) -> None:
+    # One eigenvector of a graph in pieces puts every score on the piece with the largest leading
+    # eigenvalue (agency-objective: a two-node piece of weight 3, the eight-node one all 0).
+    graph = networks[projection]
+    undirected = graph.to_undirected(as_view=True) if graph.is_directed() else graph
+    scores = nx.get_node_attributes(graph, "eigenvector")
+    assert sum(scores.values()) == pytest.approx(1, abs=1e-4) and min(scores.values()) > 0
+    for component in nx.connected_components(undirected):
+        assert sum(scores[n] for n in component) == pytest.approx(len(component) / len(graph), abs=1e-4)
+        if len(component) > 2:  # its top node is the top of networkx's own eigenvector of the piece alone
+            alone = nx.eigenvector_centrality(undirected.subgraph(component), weight="weight", max_iter=1000, tol=1e-8)
+            assert alone[max(component, key=scores.__getitem__)] == pytest.approx(max(alone.values()), rel=1e-5)
+
+
 def _read_graphml(body: bytes) -> nx.Graph:
     return nx.read_graphml(io.BytesIO(body))
 

@@ -11,7 +11,9 @@ log = logging.getLogger(__name__)
 
 Attr = str | int | float
 SEED = 42
-CENTRALITY_METHOD = "eigenvector (networkx.eigenvector_centrality, weighted, undirected, 0 where it does not converge)"
+CENTRALITY_METHOD = ("eigenvector (networkx.eigenvector_centrality, weighted, undirected; in each connected "
+                     "component, scaled by its share of the nodes, so the scores sum to 1; 1/n for a node "
+                     "without edges; 0 in a component where it does not converge)")
 BETWEENNESS_METHOD = "betweenness (networkx.betweenness_centrality, unweighted, normalised, undirected)"
 COMMUNITY_METHOD = f"Louvain (networkx.community.louvain_communities, weighted, seed {SEED})"
 MEASURES = ("degree", "weightedDegree", "betweenness", "eigenvector", "community")
@@ -36,7 +38,7 @@ def add_measures(graph: nx.Graph) -> None:
         graph.nodes[node].update(degree=int(undirected.degree(node)),
                                  weightedDegree=float(weighted[node]),
                                  betweenness=round(float(betweenness[node]), 6),
-                                 eigenvector=round(float(eigenvector[node]), 6))
+                                 eigenvector=float(f"{eigenvector[node]:.6g}"))  # 6 digits: a small score stays > 0
     modularity = nx.community.modularity(undirected, ordered, weight="weight") if graph.number_of_edges() else 0.0
     graph.graph.update(centralityMethod=CENTRALITY_METHOD, betweennessMethod=BETWEENNESS_METHOD,
                        communityMethod=COMMUNITY_METHOD, communities=len(ordered),
@@ -44,15 +46,35 @@ def add_measures(graph: nx.Graph) -> None:
 
 
 def _eigenvector(graph: nx.Graph) -> dict[str, float]:
-    """Weighted eigenvector centrality; all 0 on a graph without edges or when it does not converge."""
-    if not graph.number_of_edges():
-        return dict.fromkeys(graph, 0.0)
-    try:
-        centrality = nx.eigenvector_centrality(graph, weight="weight", max_iter=1000, tol=1e-8)
-        return {node: float(value) for node, value in centrality.items()}
-    except nx.PowerIterationFailedConvergence:
-        log.warning("eigenvector centrality did not converge on %s; set to 0", graph.graph.get("projection"))
-        return dict.fromkeys(graph, 0.0)
+    """Weighted eigenvector centrality, computed in each connected component and scaled by the
+    component's share of the nodes, so that the scores sum to 1 (as MATLAB's ``centrality`` does).
+
+    One eigenvector of a graph in several pieces puts every score on the piece with the largest
+    leading eigenvalue, not the largest piece (networkx warns that which one it reports may even
+    depend on round-off). A node without edges scores 1/n; a component where the power iteration
+    does not converge, 0.
+
+    >>> path_and_pair = nx.Graph([("a", "b"), ("b", "c"), ("d", "e")])  # 3/5 and 2/5 of the nodes
+    >>> {node: round(score, 3) for node, score in sorted(_eigenvector(path_and_pair).items())}
+    {'a': 0.176, 'b': 0.249, 'c': 0.176, 'd': 0.2, 'e': 0.2}
+    """
+    nodes = graph.number_of_nodes()
+    scores: dict[str, float] = {}
+    for component in nx.connected_components(graph):
+        share = len(component) / nodes
+        if len(component) == 1:
+            scores.update(dict.fromkeys(component, share))
+            continue
+        try:
+            values = nx.eigenvector_centrality(graph.subgraph(component), weight="weight", max_iter=1000, tol=1e-8)
+        except nx.PowerIterationFailedConvergence:
+            log.warning("eigenvector centrality did not converge on a component of %s; set to 0",
+                        graph.graph.get("projection"))
+            scores.update(dict.fromkeys(component, 0.0))
+            continue
+        total = sum(values.values())
+        scores.update({node: share * float(value) / total for node, value in values.items()})
+    return scores
 
 
 @dataclass(frozen=True)
