@@ -143,7 +143,7 @@ class _Worker:
     def __init__(self, dump: str, answer: Evaluate) -> None:
         self.conn, child = _CONTEXT.Pipe()
         self.process = _CONTEXT.Process(target=_work, args=(child, dump, answer), daemon=True,
-                                      name="kg-sparql-worker")
+                                        name="kg-sparql-worker")
         self.process.start()
         child.close()
         kind, pid = self.conn.recv() if self.conn.poll(120) else ("timeout", None)
