@@ -68,6 +68,9 @@ class Fixture:
     path: Path
     support: tuple[Path, ...]
     expectation: Expectation | None
+    #: Constraints an invalid fixture breaks too because its own constraint builds on them (``# also:``
+    #: lines): a rule about sure nodes without a quoted citation needs a citation without a quote.
+    also: tuple[str, ...] = ()
 
     @property
     def files(self) -> list[Path]:
@@ -160,6 +163,7 @@ def read_fixture(path: Path) -> Fixture:
     """Parse the leading comment lines of a fixture file."""
     expectations: list[Expectation] = []
     support: list[Path] = []
+    also: list[str] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.startswith("#"):
             break
@@ -168,6 +172,8 @@ def read_fixture(path: Path) -> Fixture:
             continue
         if key == "support":
             support.append(path.parent / rest.strip())
+        elif key == "also":
+            also.append(expand(rest.strip()))
         elif key == "expect":
             tokens = rest.split()
             fields = dict(t.split("=", 1) for t in tokens[1:])
@@ -182,7 +188,9 @@ def read_fixture(path: Path) -> Fixture:
             ))
     if len(expectations) > 1:
         raise ValueError(f"{path.name}: an invalid fixture breaks exactly one constraint; found {len(expectations)} expect lines")
-    return Fixture(path, tuple(support), expectations[0] if expectations else None)
+    if also and not expectations:
+        raise ValueError(f"{path.name}: '# also:' names what an invalid fixture breaks besides its '# expect:'")
+    return Fixture(path, tuple(support), expectations[0] if expectations else None, tuple(also))
 
 
 # --- results -------------------------------------------------------------------------------
