@@ -3,6 +3,8 @@
 Every check schemathesis has: no 5xx, every response matches its documented status, media type,
 headers and schema, schema-valid input is accepted, methods and Allow agree. Boundary and invalid
 values of every parameter (the coverage phase), then a few random schema-valid examples per operation.
+The invalid values of the parameters all catalogue operations share go to one of them
+(:func:`shared_parameters_refused_once`).
 
 The schema is loaded from a fixture, so collecting this module costs nothing. The operations are
 fuzzed in :data:`GROUPS` pytest items, so xdist spreads them over its workers; a worker that runs
@@ -12,6 +14,7 @@ each item makes the cases of its own operations only, each operation reported as
 
 from __future__ import annotations
 
+import json
 import re._constants as sre
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,10 +26,12 @@ from hypothesis.strategies import SearchStrategy
 from hypothesis.strategies._internal import regex
 from hypothesis.strategies._internal.lazy import unwrap_strategies
 from schemathesis.filters import HasAPIOperation
+from schemathesis.generation.meta import CoveragePhaseData
 from schemathesis.schemas import BaseSchema
 
 from graph.api import create_app
 from graph.config import Settings
+from graph.queries import QuerySpec
 from graph.store import EmbeddedStore
 from graph.store.sandbox import WorkerPool
 from graph.validate import ValidationReport
@@ -77,7 +82,7 @@ def character_classes_built_once() -> Iterator[dict[Any, SearchStrategy[str]]]:
 
 @pytest.fixture(scope="session")
 def api_schema(store: EmbeddedStore, settings: Settings, shipped_report: ValidationReport,
-               character_classes_built_once: dict[Any, SearchStrategy[str]]) -> Iterator[BaseSchema]:
+               catalogue: dict[str, QuerySpec], character_classes_built_once: dict[Any, SearchStrategy[str]]) -> Iterator[BaseSchema]:
     """The app's OpenAPI document, over an app whose sandbox it does not own.
 
     schemathesis starts the app's lifespan at the first call and ends it only when the process
@@ -87,9 +92,36 @@ def api_schema(store: EmbeddedStore, settings: Settings, shipped_report: Validat
     """
     pool = WorkerPool(store.store, size=1)
     try:
-        yield schemathesis.openapi.from_asgi("/openapi.json", create_app(store, settings, sandbox=pool), config=CONFIG)
+        loaded = schemathesis.openapi.from_asgi("/openapi.json", create_app(store, settings, sandbox=pool),
+                                                config=CONFIG)
+        loaded.hook(shared_parameters_refused_once(loaded.raw_schema, catalogue))
+        yield loaded
     finally:
         pool.close()
+
+
+def shared_parameters_refused_once(document: dict[str, Any],
+                                   catalogue: dict[str, QuerySpec]) -> Callable[..., bool]:
+    """A ``filter_case`` hook: the invalid values of the parameters every catalogue operation
+    declares alike (``lang``, ``limit``, ``offset``, ``format``) go to one catalogue operation.
+
+    One factory makes all the catalogue's operations (``graph.api.routes.catalogue._endpoint``),
+    so these values meet the same code in each; sent to every one they were two fifths of this
+    module's cases. Every operation still gets its own parameters' invalid values, every valid
+    value of the shared ones (each format), the methods it refuses and its random cases.
+    """
+    paths = sorted(f"/queries/{name}" for name in catalogue)
+    declared = [{json.dumps(p, sort_keys=True) for p in document["paths"][path]["get"].get("parameters", [])}
+                for path in paths]
+    shared = {json.loads(p)["name"] for p in set.intersection(*declared)}
+    others = set(paths[1:])
+
+    def filter_case(context: Any, case: schemathesis.Case) -> bool:
+        data = case.meta.phase.data if case.meta is not None else None
+        return not (case.operation.path in others and case.method == "GET"
+                    and isinstance(data, CoveragePhaseData) and data.parameter in shared
+                    and case.meta is not None and case.meta.generation.mode.is_negative)
+    return filter_case
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
