@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
+import os
+import pickle
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -100,17 +104,38 @@ def oxigraph_endpoint() -> Iterator[Endpoint]:
         yield endpoint
 
 
+def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every process of this test session shares: xdist gives each worker its own
+    base folder (``…/popen-gw0``) under the session's, which is the one shared."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if missing) across this session's processes."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def validate_each_dataset_once() -> Iterator[dict[str, ValidationReport]]:
+def validate_each_dataset_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ValidationReport]]:
     """Make ``validate_store`` compute each distinct dataset's report once per session.
 
     The whole-graph SHACL report takes seconds, and the shape tests, ``kg validate``,
     ``kg summary`` and the API's ``/validate`` all ask for the report of the same graph. The
     report of a dataset depends only on its quads and the shapes, so a report computed once
-    is the report every later call would compute. Yields the reports by dataset.
+    is the report every later call would compute. The first process to need a report computes
+    it under a lock and leaves it in the session's shared folder; the other test worker reads it
+    from there (a pickle this session wrote). Yields the reports by dataset.
     """
     real = graph.validate.validate_store
     reports: dict[str, ValidationReport] = {}
+    shared = session_folder(tmp_path_factory)
 
     def once(store: ox.Store, settings: Settings) -> ValidationReport:
         digest = hashlib.sha256(str(settings.shapes_dir).encode())
@@ -118,7 +143,13 @@ def validate_each_dataset_once() -> Iterator[dict[str, ValidationReport]]:
             digest.update(line.encode())
         key = digest.hexdigest()
         if key not in reports:
-            reports[key] = real(store, settings)
+            saved = shared / f"shacl-report-{key}.pickle"
+            with locked(shared / f"shacl-report-{key}.lock"):
+                if saved.exists():
+                    reports[key] = pickle.loads(saved.read_bytes())
+                else:
+                    reports[key] = real(store, settings)
+                    saved.write_bytes(pickle.dumps(reports[key]))
         return reports[key]
 
     with pytest.MonkeyPatch.context() as patch:
