@@ -149,7 +149,9 @@ def validate_each_dataset_once(tmp_path_factory: pytest.TempPathFactory) -> Iter
                     reports[key] = pickle.loads(saved.read_bytes())
                 else:
                     reports[key] = real(store, settings)
-                    saved.write_bytes(pickle.dumps(reports[key]))
+                    partial = saved.with_suffix(".partial")
+                    partial.write_bytes(pickle.dumps(reports[key]))
+                    partial.replace(saved)  # a reader never meets half a report
         return reports[key]
 
     with pytest.MonkeyPatch.context() as patch:

@@ -82,7 +82,8 @@ def character_classes_built_once() -> Iterator[dict[Any, SearchStrategy[str]]]:
 
 @pytest.fixture(scope="session")
 def api_schema(store: EmbeddedStore, settings: Settings, shipped_report: ValidationReport,
-               catalogue: dict[str, QuerySpec], character_classes_built_once: dict[Any, SearchStrategy[str]]) -> Iterator[BaseSchema]:
+               catalogue: dict[str, QuerySpec],
+               character_classes_built_once: dict[Any, SearchStrategy[str]]) -> Iterator[BaseSchema]:
     """The app's OpenAPI document, over an app whose sandbox it does not own.
 
     schemathesis starts the app's lifespan at the first call and ends it only when the process
@@ -117,10 +118,10 @@ def shared_parameters_refused_once(document: dict[str, Any],
     others = set(paths[1:])
 
     def filter_case(context: Any, case: schemathesis.Case) -> bool:
-        data = case.meta.phase.data if case.meta is not None else None
-        return not (case.operation.path in others and case.method == "GET"
-                    and isinstance(data, CoveragePhaseData) and data.parameter in shared
-                    and case.meta is not None and case.meta.generation.mode.is_negative)
+        meta = case.meta
+        return not (meta is not None and meta.generation.mode.is_negative
+                    and isinstance(meta.phase.data, CoveragePhaseData) and meta.phase.data.parameter in shared
+                    and case.operation.path in others and case.method == "GET")
     return filter_case
 
 
