@@ -1,6 +1,7 @@
 """``make bench``: run the benchmarks in this folder.
 
-``queries.py`` (named queries, embedded Oxigraph vs rdflib) writes docs/benchmarks.md;
+``queries.py`` (named queries, embedded Oxigraph vs rdflib) and ``cli.py`` (command-line start-up)
+write docs/benchmarks.md;
 ``api.py`` (the HTTP API vs the Oxigraph server), when present, writes
 docs/benchmarks-api.md through its own ``main``. Pass ``--quick`` to skip the 1M-triple graph,
 ``--only queries`` or ``--only api`` to write one of the two documents (each compares its engines
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         queries = importlib.import_module("queries")
         text = "# Benchmarks\n\nWritten by `make bench` (benchmarks/run.py); do not edit by hand.\n\n"
         text += queries.run(quick=args.quick)
+        text += "\n" + importlib.import_module("cli").run()
         if (HERE / "api.py").exists():
             text += "\nThe HTTP API benchmark is in [benchmarks-api.md](benchmarks-api.md).\n"
         args.out.parent.mkdir(parents=True, exist_ok=True)
