@@ -210,7 +210,7 @@ class SizeRun:
     timings: dict[str, Timing] = field(default_factory=dict)
     #: Queries rdflib raised on instead of answering, with its message.
     failures: dict[str, str] = field(default_factory=dict)
-    #: The store, kept when the next size pairs its runs with this one's (``keep_store``).
+    #: The store, kept (``keep_store``) so that the next size can time each text on it right before its own.
     store: EmbeddedStore | None = None
 
 
