@@ -82,10 +82,10 @@ Two changes outside the query texts:
   (touchpoint, document) pair and walked an OWL-Time path per row, and `sources` joined every
   citation and fact to count them; both took more than a second at 1M triples before their first row.
 - **A first page that does not wait for the whole answer.** Pages are slices of the whole answer,
-  cached; but when an ordered answer passes 1,000 rows, a page within them is served as soon as
+  cached; but when an ordered answer passes {first_rows:,} rows, a page within them is served as soon as
   they are read, while the rest is read into the cache (`"total": null` until then). Oxigraph
   still sorts the whole answer before its first row, so this saves reading the rest out into Python,
-  which is most of the time of the largest answers (`agency-kind-matrix`: 55k rows at 1M triples).
+  which is most of the time of the largest answers (`agency-kind-matrix`: {matrix_rows} rows at 1M triples).
 
 Labels keep the form of the earlier rewrite of every catalogue query (`touchpoint-details` had
 taken 25 s at 1M): each label is looked up with a constant language filter (`"en"`, `"sv"`) and
@@ -108,7 +108,7 @@ rewrites since follow what else pyoxigraph 0.5 makes expensive:
 - **The selective side first.** `touchpoint-details` starts from the few touchpoints with a detail;
   `objective-coverage` counts the curators' readings only when `include_curated=true` and joins each
   objective's aspects once: joined link by link, every reacher of an aspect was met once per link
-  from it, which grew with the square of the data (1.1 s at 1M triples, now 0.1–0.3 s).
+  from it, which grew with the square of the data (1.1 s at 1M triples before; the table has its time now).
 - **Small groups for the planner.** Oxigraph infers, for each `OPTIONAL`, the types of everything
   before it in its group, so a group of many lookups plans in time that grows faster than the group
   (the table below). `framework-areas`, `objective-criteria` and `objective-coverage` put each label
@@ -117,15 +117,15 @@ rewrites since follow what else pyoxigraph 0.5 makes expensive:
   languages and with every parameter, on the shipped, 100k and 1M graphs. Where it made a query
   slower on the larger graphs (`agency-commissions`, `criteria-library`), the text was left as is.
 - **Sorted input for `ORDER BY`.** Sorting is the largest single cost of many queries here:
-  Oxigraph 0.5 turns both terms into strings on every comparison (sorting the 270 rows of
-  `facts-below-sure` is 13 of the 15 million instructions the query takes). `agency-kind-matrix`
-  sorts its 22 agencies and 22 kinds first, so its grid reaches the final `ORDER BY` already in
-  order and is sorted in one pass (at 1M triples its first rows come after half the time); the final
+  Oxigraph 0.5 turns both terms into strings on every comparison (when `facts-below-sure` returned
+  270 rows, sorting them was 13 of the 15 million instructions the query took).
+  `agency-kind-matrix` sorts its agencies and kinds first, so its grid reaches the final
+  `ORDER BY` already in order and is sorted in one pass (at 1M triples its first rows come after half the time); the final
   `ORDER BY` still decides the order.
 
 What still misses, and why. At 1M triples every first page now comes back in under a second; the
 growth check, on whole answers, still flags the queries whose answers grow with the data
-(`agency-kind-matrix` returns 55k rows at 1M). On the shipped graph two costs remain:
+(`agency-kind-matrix` returns {matrix_rows} rows at 1M). On the shipped graph two costs remain:
 
 - **Planning.** pyoxigraph parses and plans every query again on every run (it has no prepared
   queries), and its optimizer's cost grows faster than the query: for each `OPTIONAL` it infers
@@ -556,7 +556,10 @@ def render(runs: list[SizeRun], planning: list[str], round_totals: list[float]) 
     if failed:
         lines += ["", "rdflib raised instead of answering (`rdflib fails` in the table):", ""]
         lines += [f"- `{name}` on {label}: `{message}`" for label, name, message in failed]
-    lines += ["", APPROACHES, "", *planning, "", RDFLIB_NOTES]
+    matrix = big.timings.get("agency-kind-matrix") if big is not None else None
+    approaches = APPROACHES.format(first_rows=FIRST_ROWS,
+                                   matrix_rows=f"{matrix.rows:,}" if matrix is not None else "tens of thousands of")
+    lines += ["", approaches, "", *planning, "", RDFLIB_NOTES]
     return "\n".join(lines) + "\n"
 
 
