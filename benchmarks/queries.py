@@ -75,12 +75,15 @@ replaced, in both languages and with every parameter, on the shipped and the 100
 Two changes outside the query texts:
 
 - **Tables derived at build time.** The graph does not change while it is served, so `kg build`
-  computes once what `agency-touchpoints` and `sources` did on every run (`queries/derived/*.rq`,
-  into the graph `…/graph/derived`, which the synthetic graphs compute again over their clones):
-  each touchpoint's documents as one sorted list and its period's start and end one step away,
-  and each document's three counts. Before, `agency-touchpoints` grouped and sorted every
-  (touchpoint, document) pair and walked an OWL-Time path per row, and `sources` joined every
-  citation and fact to count them; both took more than a second at 1M triples before their first row.
+  computes once what `agency-touchpoints`, `sources` and `framework-areas` did on every run
+  (`queries/derived/*.rq`, into the graph `…/graph/derived`, which the synthetic graphs compute
+  again over their clones): each touchpoint's documents as one sorted list, each touchpoint's and
+  agreement's period start and end one step away, each document's three counts, and each framework
+  area's and agreement's requirement count and sorted call-off parameter names. Before,
+  `agency-touchpoints` grouped and sorted every (touchpoint, document) pair and walked an OWL-Time
+  path per row, and `sources` joined every citation and fact to count them; both took more than a
+  second at 1M triples before their first row. `framework-areas` spent a third of its time on the
+  shipped graph, most of it planning, on four aggregate sub-queries and two OWL-Time paths.
 - **A first page that does not wait for the whole answer.** Pages are slices of the whole answer,
   cached; but when an ordered answer passes {first_rows:,} rows, a page within them is served as soon as
   they are read, while the rest is read into the cache (`"total": null` until then). Oxigraph
@@ -102,9 +105,9 @@ rewrites since follow what else pyoxigraph 0.5 makes expensive:
   row already holds, so label lookups now come right after the pattern that binds their subject
   (`criteria-by-level`: 20 million instructions down to 13 by moving its eight label lookups before
   the objectives; also `criteria-library`, `touchpoint-details`).
-- **Sub-queries once.** `framework-areas` computes each area's agreements, with their counts and
-  call-off lists, in one sub-query joined on the area, instead of inside the `OPTIONAL` that each
-  area row evaluated again.
+- **Sub-queries once.** `framework-areas` computes each area's agreements, with their details, in
+  one sub-query joined on the area, instead of inside the `OPTIONAL` that each area row evaluated
+  again.
 - **The selective side first.** `touchpoint-details` starts from the few touchpoints with a detail;
   `objective-coverage` counts the curators' readings only when `include_curated=true` and joins each
   objective's aspects once: joined link by link, every reacher of an aspect was met once per link

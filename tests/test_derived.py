@@ -54,20 +54,41 @@ def test_each_touchpoint_lists_the_documents_its_citations_quote_sorted(source_q
     assert any(" " in text for text in expected.values()), "no touchpoint with two documents: the order is untested"
 
 
-def test_each_touchpoint_has_its_period_bounds_one_step_away(source_quads: list[ox.Quad],
-                                                             derived: list[ox.Quad]) -> None:
+def test_each_touchpoint_and_agreement_has_its_period_bounds_one_step_away(source_quads: list[ox.Quad],
+                                                                           derived: list[ox.Quad]) -> None:
     has_time = values(source_quads, TIME + "hasTime")
     dated = {p: values(source_quads, TIME + p) for p in ("inXSDDate", "inXSDgYearMonth", "inXSDgYear")}
+    touchpoints, agreements = typed(source_quads, KG + "Touchpoint"), typed(source_quads, KG + "StateFrameworkAgreement")
     for bound, derived_property in (("hasBeginning", "periodStart"), ("hasEnd", "periodEnd")):
         instants = values(source_quads, TIME + bound)
         expected: dict[str, set[ox.Term]] = {}
-        for tp in typed(source_quads, KG + "Touchpoint"):
-            found = {value for period in has_time.get(tp, ()) for instant in instants.get(period.value, ())
+        for node in touchpoints | agreements:
+            found = {value for period in has_time.get(node, ()) for instant in instants.get(period.value, ())
                      for by in dated.values() for value in by.get(instant.value, ())}
             if found:
-                expected[tp] = found
-        assert expected, f"no touchpoint has a {bound}: the check could not fail"
+                expected[node] = found
+        assert set(expected) & touchpoints and set(expected) & agreements, f"no {bound} to check in one class"
         assert values(derived, KG + derived_property) == expected
+
+
+def test_each_area_and_agreement_counts_its_requirements_and_lists_its_call_off_parameters(
+        source_quads: list[ox.Quad], derived: list[ox.Quad]) -> None:
+    nodes = typed(source_quads, KG + "FrameworkAgreementArea") | typed(source_quads, KG + "StateFrameworkAgreement")
+    requirements: dict[str, set[str]] = defaultdict(set)
+    for quad in source_quads:
+        if quad.predicate.value == KG + "requirementOf":
+            requirements[quad.object.value].add(quad.subject.value)
+    counts = {s: {int(o.value) for o in objects} for s, objects in values(derived, KG + "requirementCount").items()}
+    assert counts == {node: {len(requirements[node])} for node in nodes}
+    parameters = typed(source_quads, KG + "CallOffParameter")
+    names = values(source_quads, PREFIXES["skos"] + "prefLabel")
+    expected = {}
+    for node in nodes:
+        listed = sorted((name.value, p) for p in requirements[node] & parameters for name in names.get(p, ()))
+        if listed:
+            expected[node] = {ox.Literal(" | ".join(name for name, _ in listed), language="sv")}
+    assert any(len(requirements[n] & parameters) > 1 for n in expected), "no list of two: the order is untested"
+    assert values(derived, KG + "callOffParameterNames") == expected
 
 
 def test_each_document_counts_its_citations_citing_nodes_and_touchpoints(source_quads: list[ox.Quad],
