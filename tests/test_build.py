@@ -124,3 +124,20 @@ def test_cli_build_writes_both_files(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_missing_source_file_is_a_build_error(tmp_path: Path) -> None:
     with pytest.raises(BuildError, match="cannot read the file"):
         parse_file(tmp_path / "absent.ttl")
+
+
+def test_a_triple_two_files_state_is_a_build_error_naming_both(settings: Settings, tmp_path: Path) -> None:
+    # Oxigraph's union of the named graphs keeps one copy per graph: the triple would count twice.
+    copied = copy_sources(settings, tmp_path)
+    agencies = (copied.data_dir / "agencies.ttl").read_text().splitlines()
+    line = agencies.index(next(row for row in agencies if row.startswith("kgid:agency-boverket "))) + 1
+    (copied.data_dir / "zz-restated.ttl").write_text(
+        "@prefix kg: <https://w3id.org/mmr-kg/def/> .\n@prefix kgid: <https://w3id.org/mmr-kg/id/> .\n\n"
+        "kgid:agency-boverket a kg:Agency .\n")
+    with pytest.raises(BuildError) as caught:
+        build_graph(copied)
+    message = str(caught.value)
+    assert message.startswith("1 triple(s) stated in two files")
+    assert f"agencies.ttl:{line} and {copied.data_dir / 'zz-restated.ttl'}:4: kgid:agency-boverket rdf:type kg:Agency" \
+        in message
+

@@ -25,11 +25,12 @@ from graph.errors import BuildError
 from graph.evidence import check_quotes, load_evidence, raise_for_problems
 from graph.formats import DATASET_FILES, SOURCE_FORMATS
 from graph.metadata import describe_dataset
-from graph.namespaces import BASE, GRAPH_BASE, PREFIXES
+from graph.namespaces import BASE, GRAPH_BASE, PREFIXES, compact
 
 log = logging.getLogger(__name__)
 
 SKOLEM_BASE = BASE + ".well-known/genid/"
+_Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def _parser_message(exc: SyntaxError) -> str:
     return text
 
 
-def build_graph(settings: Settings, extra_files: Sequence[Path] = (), *, check_evidence: bool = True) -> BuiltGraph:
+def build_graph(settings: Settings, extra_files: Sequence[Path] = (), *, check_sources: bool = True) -> BuiltGraph:
     """Load every ontology and data file (plus ``extra_files``) and add the metadata graph.
 
     Example:
@@ -122,18 +123,57 @@ def build_graph(settings: Settings, extra_files: Sequence[Path] = (), *, check_e
         True
 
     Every quote is checked against the evidence files in ``data/evidence/``
-    (see :mod:`graph.evidence`), unless ``check_evidence`` is false: only for rebuilding a
-    past revision as it was, from before the evidence files existed.
+    (see :mod:`graph.evidence`), and every triple must be stated by one file only
+    (:func:`raise_for_restatements`), unless ``check_sources`` is false: only for rebuilding a
+    past revision as it was, from before these checks existed.
 
     Raises:
-        BuildError: a file cannot be parsed, or a quote is not backed by its evidence
-            file; nothing is returned.
+        BuildError: a file cannot be parsed, a quote is not backed by its evidence file, or
+            two files state the same triple; nothing is returned.
     """
     files = source_files(settings) + list(extra_files)
     built = build_from_files(files, settings.version, settings.queries_dir)
-    if check_evidence:
+    if check_sources:
+        raise_for_restatements(built.store, files)
         raise_for_problems(check_quotes(built.store, load_evidence(evidence_dir(settings))), files)
     return built
+
+
+def raise_for_restatements(store: ox.Store, files: Sequence[Path]) -> None:
+    """Refuse a triple that two source files both state.
+
+    Queries read the union of the files' graphs, and Oxigraph's union keeps one copy of a
+    triple per graph: a triple stated twice would be counted twice, and doubles rows.
+
+    Raises:
+        BuildError: one row per such triple, ``file:line`` of its subject in each file.
+    """
+    file_of = {graph_name_for(path): path for path in files}
+    order = {path: index for index, path in enumerate(files)}
+    stating: dict[tuple[_Term, ...], list[Path]] = {}
+    for quad in store:
+        if quad.graph_name in file_of:
+            stating.setdefault((quad.subject, quad.predicate, quad.object), []).append(file_of[quad.graph_name])
+    rows = [f"{' and '.join(_where(path, triple[0]) for path in sorted(paths, key=order.__getitem__))}: "
+            f"{' '.join(_shown(term) for term in triple)}"
+            for triple, paths in stating.items() if len(paths) > 1]
+    if rows:
+        listed = "".join(f"\n  {row}" for row in sorted(rows))
+        raise BuildError(f"{len(rows)} triple(s) stated in two files: state each in one file only "
+                         f"(queries read the union of the files, where it would count twice):{listed}")
+
+
+def _where(path: Path, subject: _Term) -> str:
+    """``path:line`` of the first line that starts with ``subject``, or the path alone."""
+    starts = (_shown(subject) + " ", f"<{subject.value}>") if isinstance(subject, ox.NamedNode) else ()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if starts and line.startswith(starts):
+            return f"{path}:{number}"
+    return str(path)
+
+
+def _shown(term: _Term) -> str:
+    return compact(term.value, brackets=True) if isinstance(term, ox.NamedNode) else str(term)
 
 
 def evidence_dir(settings: Settings) -> Path:

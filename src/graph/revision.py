@@ -112,7 +112,7 @@ def build_revision(checkout: Path, revision: str,
         settings = default_settings(ontology_dir=root / "ontology", data_dir=root / "data", version=version)
         say(f"building the graph of {revision} (version {version}) ...")
         try:
-            built = build_graph(settings, check_evidence=False)  # history as it was: see build_graph
+            built = build_graph(settings, check_sources=False)  # history as it was: see build_graph
         except BuildError as exc:
             where = f"{revision}:{exc.path.relative_to(root)}" if exc.path else revision
             raise BuildError(exc.message, where, exc.line, exc.column) from exc
