@@ -137,7 +137,7 @@ def test_a_triple_two_files_state_is_a_build_error_naming_both(settings: Setting
     with pytest.raises(BuildError) as caught:
         build_graph(copied)
     message = str(caught.value)
-    assert message.startswith("1 triple(s) stated in two files")
+    assert message.startswith("1 triple(s) stated in more than one file")
     assert f"agencies.ttl:{line} and {copied.data_dir / 'zz-restated.ttl'}:4: kgid:agency-boverket rdf:type kg:Agency" \
         in message
 

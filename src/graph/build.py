@@ -140,7 +140,7 @@ def build_graph(settings: Settings, extra_files: Sequence[Path] = (), *, check_s
 
 
 def raise_for_restatements(store: ox.Store, files: Sequence[Path]) -> None:
-    """Refuse a triple that two source files both state.
+    """Refuse a triple that more than one source file states.
 
     Queries read the union of the files' graphs, and Oxigraph's union keeps one copy of a
     triple per graph: a triple stated twice would be counted twice, and doubles rows.
@@ -159,7 +159,7 @@ def raise_for_restatements(store: ox.Store, files: Sequence[Path]) -> None:
             for triple, paths in stating.items() if len(paths) > 1]
     if rows:
         listed = "".join(f"\n  {row}" for row in sorted(rows))
-        raise BuildError(f"{len(rows)} triple(s) stated in two files: state each in one file only "
+        raise BuildError(f"{len(rows)} triple(s) stated in more than one file: state each in one file only "
                          f"(queries read the union of the files, where it would count twice):{listed}")
 
 
