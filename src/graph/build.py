@@ -113,8 +113,8 @@ def _parser_message(exc: SyntaxError) -> str:
     return text
 
 
-def build_graph(settings: Settings, extra_files: Sequence[Path] = (), *, check_sources: bool = True) -> BuiltGraph:
-    """Load every ontology and data file (plus ``extra_files``) and add the metadata graph.
+def build_graph(settings: Settings, *, check_sources: bool = True) -> BuiltGraph:
+    """Load every ontology and data file and add the derived and metadata graphs.
 
     Example:
         >>> from graph.config import default_settings
@@ -131,7 +131,7 @@ def build_graph(settings: Settings, extra_files: Sequence[Path] = (), *, check_s
         BuildError: a file cannot be parsed, a quote is not backed by its evidence file, or
             two files state the same triple; nothing is returned.
     """
-    files = source_files(settings) + list(extra_files)
+    files = source_files(settings)
     built = build_from_files(files, settings.version, settings.queries_dir)
     if check_sources:
         raise_for_restatements(built.store, files)
