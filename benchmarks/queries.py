@@ -117,7 +117,8 @@ rewrites since follow what else pyoxigraph 0.5 makes expensive:
   before it in its group, so a group of many lookups plans in time that grows faster than the group
   (the table below). `framework-areas`, `objective-criteria` and `objective-coverage` put each label
   lookup in a small group with the pattern that binds its subject (`framework-areas` also its
-  area's counts with the areas); each text's rows were compared with the old text's in both
+  area's counts with the areas, its category as a sub-query of its own and an agreement's details
+  in groups of two); each text's rows were compared with the old text's in both
   languages and with every parameter, on the shipped, 100k and 1M graphs. Where it made a query
   slower on the larger graphs (`agency-commissions`, `criteria-library`), the text was left as is.
 - **Sorted input for `ORDER BY`.** Sorting is the largest single cost of many queries here:
