@@ -140,4 +140,3 @@ def test_a_triple_two_files_state_is_a_build_error_naming_both(settings: Setting
     assert message.startswith("1 triple(s) stated in more than one file")
     assert f"agencies.ttl:{line} and {copied.data_dir / 'zz-restated.ttl'}:4: kgid:agency-boverket rdf:type kg:Agency" \
         in message
-
