@@ -11,6 +11,7 @@ import pytest
 from graph.build import BuiltGraph, build_graph, graph_name_for, parse_file, write_graph
 from graph.cli import main
 from graph.config import Settings, default_settings
+from graph.derived import DERIVED_GRAPH
 from graph.errors import BuildError
 from graph.metadata import META_GRAPH
 from graph.namespaces import DATASET_IRI, PREFIXES
@@ -137,6 +138,20 @@ def test_a_triple_two_files_state_is_a_build_error_naming_both(settings: Setting
     with pytest.raises(BuildError) as caught:
         build_graph(copied)
     message = str(caught.value)
-    assert message.startswith("1 triple(s) stated in more than one file")
+    assert message.startswith("1 triple(s) stated more than once")
     assert f"agencies.ttl:{line} and {copied.data_dir / 'zz-restated.ttl'}:4: kgid:agency-boverket rdf:type kg:Agency" \
         in message
+
+
+def test_a_derived_term_written_in_the_data_is_a_build_error_naming_the_derived_graph(
+        built: BuiltGraph, settings: Settings, tmp_path: Path) -> None:
+    derived = next(q for q in built.store.quads_for_pattern(None, ox.NamedNode(PREFIXES["kg"] + "periodStart"), None,
+                                                           DERIVED_GRAPH))
+    copied = copy_sources(settings, tmp_path)
+    (copied.data_dir / "zz-derived-by-hand.ttl").write_text(f"{derived.subject} {derived.predicate} {derived.object} .\n")
+    with pytest.raises(BuildError) as caught:
+        build_graph(copied)
+    message = str(caught.value)
+    assert message.startswith("1 triple(s) stated more than once")
+    assert f"{copied.data_dir / 'zz-derived-by-hand.ttl'}:1 and the graph {DERIVED_GRAPH}: " in message
+    assert "kg:periodStart" in message

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 SKOLEM_BASE = BASE + ".well-known/genid/"
 _Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+_Graph = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
 
 
 @dataclass(frozen=True)
@@ -123,13 +124,13 @@ def build_graph(settings: Settings, *, check_sources: bool = True) -> BuiltGraph
         True
 
     Every quote is checked against the evidence files in ``data/evidence/``
-    (see :mod:`graph.evidence`), and every triple must be stated by one file only
+    (see :mod:`graph.evidence`), and every triple must be stated once
     (:func:`raise_for_restatements`), unless ``check_sources`` is false: only for rebuilding a
     past revision as it was, from before these checks existed.
 
     Raises:
         BuildError: a file cannot be parsed, a quote is not backed by its evidence file, or
-            two files state the same triple; nothing is returned.
+            a triple is stated twice; nothing is returned.
     """
     files = source_files(settings)
     built = build_from_files(files, settings.version, settings.queries_dir)
@@ -140,27 +141,33 @@ def build_graph(settings: Settings, *, check_sources: bool = True) -> BuiltGraph
 
 
 def raise_for_restatements(store: ox.Store, files: Sequence[Path]) -> None:
-    """Refuse a triple that more than one source file states.
+    """Refuse a triple that more than one graph of the build states: two source files, or a
+    source file and the graph the build derives (:mod:`graph.derived`) or describes the data in.
 
-    Queries read the union of the files' graphs, and Oxigraph's union keeps one copy of a
-    triple per graph: a triple stated twice would be counted twice, and doubles rows.
+    Queries read the union of the graphs, and Oxigraph's union keeps one copy of a triple per
+    graph: a triple stated twice would be counted twice, and doubles rows.
 
     Raises:
-        BuildError: one row per such triple, ``file:line`` of its subject in each file.
+        BuildError: one row per such triple, with ``file:line`` of its subject in each file (or
+            the graph, for a graph the build writes).
     """
-    file_of = {graph_name_for(path): path for path in files}
-    order = {path: index for index, path in enumerate(files)}
-    stating: dict[tuple[_Term, ...], list[Path]] = {}
+    file_of: dict[_Graph, Path] = {graph_name_for(path): path for path in files}
+    order = {graph: index for index, graph in enumerate(file_of)}
+    stating: dict[tuple[_Term, ...], list[_Graph]] = {}
     for quad in store:
-        if quad.graph_name in file_of:
-            stating.setdefault((quad.subject, quad.predicate, quad.object), []).append(file_of[quad.graph_name])
-    rows = [f"{' and '.join(_where(path, triple[0]) for path in sorted(paths, key=order.__getitem__))}: "
-            f"{' '.join(_shown(term) for term in triple)}"
-            for triple, paths in stating.items() if len(paths) > 1]
+        stating.setdefault((quad.subject, quad.predicate, quad.object), []).append(quad.graph_name)
+    rows = []
+    for triple, graphs in stating.items():
+        if len(graphs) > 1:
+            places = sorted(graphs, key=lambda graph: (order.get(graph, len(order)), str(graph)))
+            where = " and ".join(_where(file_of[graph], triple[0]) if graph in file_of else f"the graph {graph}"
+                                 for graph in places)
+            rows.append(f"{where}: {' '.join(_shown(term) for term in triple)}")
     if rows:
         listed = "".join(f"\n  {row}" for row in sorted(rows))
-        raise BuildError(f"{len(rows)} triple(s) stated in more than one file: state each in one file only "
-                         f"(queries read the union of the files, where it would count twice):{listed}")
+        raise BuildError(f"{len(rows)} triple(s) stated more than once: state each in one file only, and never "
+                         f"a term the build derives (queries/derived/); queries read the union of the graphs, "
+                         f"where a triple stated twice counts twice:{listed}")
 
 
 def _where(path: Path, subject: _Term) -> str:
