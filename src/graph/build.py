@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from graph.config import Settings
 from graph.derived import derive
 from graph.errors import BuildError
-from graph.evidence import check_quotes, load_evidence, raise_for_problems
+from graph.evidence import check_quotes, load_evidence, locate_subject, raise_for_problems
 from graph.formats import DATASET_FILES, SOURCE_FORMATS
 from graph.metadata import describe_dataset
 from graph.namespaces import BASE, GRAPH_BASE, PREFIXES, compact
@@ -171,12 +171,10 @@ def raise_for_restatements(store: ox.Store, files: Sequence[Path]) -> None:
 
 
 def _where(path: Path, subject: _Term) -> str:
-    """``path:line`` of the first line that starts with ``subject``, or the path alone."""
-    starts = (_shown(subject) + " ", f"<{subject.value}>") if isinstance(subject, ox.NamedNode) else ()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if starts and line.startswith(starts):
-            return f"{path}:{number}"
-    return str(path)
+    """``path:line`` of the statement about ``subject`` in ``path``, or the path alone."""
+    found = locate_subject(subject.value, {path: path.read_text(encoding="utf-8").splitlines()}) \
+        if isinstance(subject, ox.NamedNode) else None
+    return found or str(path)
 
 
 def _shown(term: _Term) -> str:

@@ -28,7 +28,7 @@ import pyoxigraph as ox
 
 from graph.errors import BuildError
 from graph.namespaces import KGID as ID_BASE
-from graph.namespaces import PREFIXES
+from graph.namespaces import PREFIXES, compact
 
 _FIELD_RE = re.compile(r"^- (document|address|seen):\s*(.*)$")
 _QUOTES = f"""SELECT ?citation ?document ?quote ?address WHERE {{
@@ -160,18 +160,20 @@ def raise_for_problems(problems: list[QuoteProblem], sources: Iterable[Path]) ->
     texts = {path: path.read_text(encoding="utf-8").splitlines() for path in sources if path.suffix == ".ttl"}
     rows = []
     for problem in problems:
-        where = _locate(problem.subject, texts)
+        where = locate_subject(problem.subject, texts)
         rows.append(f"{where}: {problem.message}" if where else f"{problem.subject}: {problem.message}")
     first = rows[0]
     more = "".join(f"\n  {row}" for row in rows[1:])
     raise BuildError(f"{len(problems)} quote(s) not backed by the evidence files:\n  {first}{more}")
 
 
-def _locate(iri: str, texts: dict[Path, list[str]]) -> str | None:
-    local = "kgid:" + iri.removeprefix(ID_BASE)
+def locate_subject(iri: str, texts: dict[Path, list[str]]) -> str | None:
+    """``path:line`` of the first line among ``texts`` (a file's lines by path) that starts a
+    statement about ``iri``, written as a prefixed name or in full; ``None`` when none does."""
+    starts = (compact(iri, brackets=True) + " ", f"<{iri}>")
     for path, lines in texts.items():
         for number, line in enumerate(lines, start=1):
-            if line.startswith((local + " ", f"<{iri}>")):
+            if line.startswith(starts):
                 return f"{path}:{number}"
     return None
 
