@@ -28,7 +28,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -119,12 +118,6 @@ def _get(url: str, **params: object) -> Send:
     return send
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_kg(graph: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``kg serve`` on a port it picks; return the process and its base URL."""
     process = subprocess.Popen([sys.executable, "-m", "graph", "serve", "--graph", str(graph), "--port", "0", *extra],
@@ -142,12 +135,10 @@ def start_kg(graph: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
 def start_rdflib_endpoint(graph: Path) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``rdflib-endpoint serve`` (which binds its own port) on ``graph``; return it and its query URL."""
     binary = shutil.which("rdflib-endpoint") or str(Path(sys.executable).parent / "rdflib-endpoint")
-    port = _free_port()
-    process = subprocess.Popen([binary, "serve", "--host", "127.0.0.1", "--port", str(port), str(graph)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    wait_until_up(url, process, timeout_s=300)
-    return process, url
+    process, port = start_on_a_free_port(
+        lambda port: [binary, "serve", "--host", "127.0.0.1", "--port", str(port), str(graph)],
+        lambda port: f"http://127.0.0.1:{port}/", timeout_s=300)
+    return process, f"http://127.0.0.1:{port}/"
 
 
 def main(argv: list[str] | None = None) -> int:

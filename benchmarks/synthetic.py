@@ -26,6 +26,7 @@ from graph.build import build_graph
 from graph.config import default_settings
 from graph.derived import DERIVED_GRAPH, derive
 from graph.namespaces import GRAPH_BASE, KGID
+from graph.store import EmbeddedStore
 
 SYNTHETIC_ID = KGID + "synthetic/"
 SYNTHETIC_GRAPH = GRAPH_BASE + "synthetic/"
@@ -59,27 +60,35 @@ def synthetic_quads(target_triples: int, base: list[ox.Quad] | None = None) -> l
     quads = base if base is not None else shipped_quads()
     store = ox.Store()
     store.extend(quads)
-    shared = {row["s"].value for row in store.query(_SHARED, use_default_graph_as_union=True)}
-    data = [q for q in quads if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(_DATA_GRAPH)]
-    cloned = {q.subject.value for q in data if isinstance(q.subject, ox.NamedNode)} - shared
+    shared = {term.value for term in EmbeddedStore(store).query(_SHARED).column("s") if isinstance(term, ox.NamedNode)}
+    data = [(q, file) for q in quads if (file := _data_file(q)) is not None]
+    cloned = {q.subject.value for q, _ in data if isinstance(q.subject, ox.NamedNode)} - shared
     # Only statements about instances are cloned: shared concepts gain incoming links, not copies
     # of their own statements (which would multiply every join through them).
-    data = [q for q in data if q.subject.value in cloned]
+    data = [(q, file) for q, file in data if isinstance(q.subject, ox.NamedNode) and q.subject.value in cloned]
     copies = max(0, round((target_triples - len(quads)) / max(len(data), 1)))
     out = [q for q in quads if q.graph_name != DERIVED_GRAPH]
     for n in range(1, copies + 1):
         clone = _Cloner(f"{SYNTHETIC_ID}{n}/", cloned)
-        for q in data:
-            graph = ox.NamedNode(SYNTHETIC_GRAPH + f"{n}/" + q.graph_name.value.removeprefix(_DATA_GRAPH))
+        for q, file in data:
+            graph = ox.NamedNode(f"{SYNTHETIC_GRAPH}{n}/{file}")
             obj = q.object
             if isinstance(obj, ox.Literal) and q.predicate.value in _LABELS:
                 obj = ox.Literal(f"{obj.value} [synthetic {n}]", language=obj.language) if obj.language \
                     else ox.Literal(f"{obj.value} [synthetic {n}]", datatype=obj.datatype)
-            out.append(ox.Quad(clone(q.subject), q.predicate, clone(obj), graph))  # type: ignore[arg-type]
+            out.append(ox.Quad(clone.subject(q.subject), q.predicate, clone.object(obj), graph))
     # The build derives its tables from everything it loads (graph.derived): so must the clone.
     whole = ox.Store()
     whole.extend(out)
     return out + derive(whole)
+
+
+def _data_file(quad: ox.Quad) -> str | None:
+    """The data file a quad comes from (its graph's name after ``…/graph/data/``), or None outside data/."""
+    graph = quad.graph_name
+    if isinstance(graph, ox.NamedNode) and graph.value.startswith(_DATA_GRAPH):
+        return graph.value.removeprefix(_DATA_GRAPH)
+    return None
 
 
 class _Cloner:
@@ -90,12 +99,21 @@ class _Cloner:
         self.cloned = cloned
         self.names: dict[str, ox.NamedNode] = {}
 
-    def __call__(self, term: ox.NamedNode | ox.Literal | ox.BlankNode) -> ox.NamedNode | ox.Literal | ox.BlankNode:
-        if isinstance(term, ox.NamedNode) and term.value in self.cloned:
-            if term.value not in self.names:
-                self.names[term.value] = ox.NamedNode(self.prefix + term.value.rsplit("/", 1)[-1])
-            return self.names[term.value]
-        return term
+    def subject(self, term: ox.NamedNode | ox.BlankNode | ox.Triple) -> ox.NamedNode | ox.BlankNode | ox.Triple:
+        """The clone's name for ``term`` when it is a cloned instance, else ``term``."""
+        return self._named(term) if isinstance(term, ox.NamedNode) else term
+
+    def object(self, term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+               ) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple:
+        """As :meth:`subject`, for a term in the object position."""
+        return self._named(term) if isinstance(term, ox.NamedNode) else term
+
+    def _named(self, term: ox.NamedNode) -> ox.NamedNode:
+        if term.value not in self.cloned:
+            return term
+        if term.value not in self.names:
+            self.names[term.value] = ox.NamedNode(self.prefix + term.value.rsplit("/", 1)[-1])
+        return self.names[term.value]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.out} is inside {data_dir}; synthetic data never goes there.", file=sys.stderr)
         return 2
     quads = synthetic_quads(args.triples)
-    args.out.write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+    ox.serialize(quads, args.out, format=ox.RdfFormat.N_QUADS)
     print(f"wrote {args.out} ({len(quads)} quads)")
     return 0
 

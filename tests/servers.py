@@ -135,9 +135,10 @@ def oxigraph_server(binary: Path = OXIGRAPH, *, union_default_graph: bool = True
         _stop(process)
 
 
-def start_on_a_free_port(command: Callable[[int], list[str]], ready_url: Callable[[int], str]
-                         ) -> tuple[subprocess.Popen[bytes], int]:
-    """Start ``command(port)``, a server that binds its own address, and wait until ``ready_url(port)`` answers.
+def start_on_a_free_port(command: Callable[[int], list[str]], ready_url: Callable[[int], str],
+                         timeout_s: float = 20.0) -> tuple[subprocess.Popen[bytes], int]:
+    """Start ``command(port)``, a server that binds its own address, and wait (up to ``timeout_s``)
+    until ``ready_url(port)`` answers.
 
     Such a server cannot be handed a bound socket, so a port is picked first: another process
     may take it before the server binds it. The server then exits saying the address is in
@@ -152,7 +153,7 @@ def start_on_a_free_port(command: Callable[[int], list[str]], ready_url: Callabl
         port = _unused_port()
         process = subprocess.Popen(command(port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            wait_until_up(ready_url(port), process)
+            wait_until_up(ready_url(port), process, timeout_s)
         except RuntimeError:
             taken = _address_in_use(process)
             _stop(process)
@@ -256,7 +257,8 @@ def kg_serve(graph_file: Path, *options: str) -> Iterator[str]:
         assert process.stdout is not None
         line = process.stdout.readline()
         match = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
-        assert match, f"kg serve printed {line!r}; stderr: {process.stderr.read() if process.poll() else ''}"
+        stderr = process.stderr.read() if process.poll() is not None and process.stderr is not None else ""
+        assert match, f"kg serve printed {line!r}; stderr: {stderr}"
         base = match.group(1).rstrip("/")
         for _ in range(100):
             try:
