@@ -142,7 +142,8 @@ def start_on_a_free_port(command: Callable[[int], list[str]], ready_url: Callabl
 
     Such a server cannot be handed a bound socket, so a port is picked first: another process
     may take it before the server binds it. The server then exits saying the address is in
-    use, and another port is tried.
+    use, and another port is tried. Once it answers, what it writes to stderr is read and
+    dropped, so a server that logs much never blocks on a full pipe.
 
     Raises:
         RuntimeError: the server died for another reason, or never answered.
@@ -160,7 +161,17 @@ def start_on_a_free_port(command: Callable[[int], list[str]], ready_url: Callabl
             if taken and attempts < _PORT_ATTEMPTS:
                 continue
             raise
+        threading.Thread(target=_drain, args=(process,), daemon=True, name="drain-stderr").start()
         return process, port
+
+
+def _drain(process: subprocess.Popen[bytes]) -> None:
+    """Read a running server's stderr until it ends (the server exits, or :func:`_stop` closes it)."""
+    try:
+        while process.stderr is not None and process.stderr.read(65536):
+            pass
+    except (OSError, ValueError):  # closed by _stop
+        pass
 
 
 def _address_in_use(process: subprocess.Popen[bytes]) -> bool:
