@@ -275,3 +275,13 @@ def test_an_empty_answer_says_what_it_means(built_files: Path, capsys: pytest.Ca
     assert err.startswith("note: No membership in the data covers this date.") and "2026" in err
     assert main(["query", "council-members", "--param", "date=2019-06-01", "--graph", str(built_files / "graph.nq")]) == 0
     assert "note:" not in capsys.readouterr().err
+
+
+def test_an_empty_answer_names_a_mistyped_iri(built_files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    graph = str(built_files / "graph.nq")
+    assert main(["query", "agency-profile", "--param", "agency=kgid:agency-boverk", "--graph", graph]) == 0
+    out, err = capsys.readouterr()
+    assert "(0 rows)" in out
+    assert err == "note: agency kgid:agency-boverk names nothing in the graph. Did you mean kgid:agency-boverket?\n"
+    assert main(["query", "objective-agencies", "--param", "objective=https://example.org/nothing", "--graph", graph]) == 0
+    assert capsys.readouterr().err == "note: objective https://example.org/nothing names nothing in the graph.\n"

@@ -123,8 +123,13 @@ def _cmd_query(args: argparse.Namespace) -> int:
     else:
         format_name = "turtle" if args.format == "table" else args.format
         sys.stdout.write(serialize_result(result, format_name).decode("utf-8"))
-    if result.kind == "select" and not result.rows and spec.when_empty:
-        print(f"note: {spec.when_empty}", file=sys.stderr)
+    if result.kind == "select" and not result.rows:
+        from graph.absent import absent_iri_notes
+
+        sys.stdout.flush()  # the answer first, then what to make of it (also when both go to one file)
+        for note in [*absent_iri_notes(store, spec, bindings), spec.when_empty]:
+            if note:
+                print(f"note: {note}", file=sys.stderr)
     if args.endpoint and result.kind == "select" and not result.rows:
         from graph.store.remote import RemoteStore, union_default_graph_problem
 

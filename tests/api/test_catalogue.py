@@ -174,3 +174,13 @@ def test_an_empty_page_carries_the_querys_note(client: TestClient) -> None:
     assert empty.json()["note"].startswith("No membership in the data covers this date.")
     full = client.get("/queries/council-members", params={"date": "2019-06-01"}, headers={"accept": "application/json"})
     assert full.json()["total"] > 0 and full.json()["note"] is None
+
+
+def test_an_empty_page_names_a_parameter_that_names_nothing(client: TestClient) -> None:
+    json = {"accept": "application/json"}
+    typo = client.get("/queries/agency-touchpoints", params={"agency": "kgid:agency-naturvardsverke"}, headers=json)
+    assert typo.status_code == 200 and typo.json()["total"] == 0
+    assert typo.json()["note"] == ("agency kgid:agency-naturvardsverke names nothing in the graph. "
+                                   "Did you mean kgid:agency-naturvardsverket?")
+    known = client.get("/queries/agency-touchpoints", params={"agency": "kgid:agency-naturvardsverket"}, headers=json)
+    assert known.json()["total"] > 0 and known.json()["note"] is None

@@ -235,6 +235,13 @@ def test_an_empty_answer_shows_the_querys_note(client: TestClient) -> None:
     assert page.by_id("results-table") is None
 
 
+def test_an_empty_answer_names_a_mistyped_iri(client: TestClient) -> None:
+    page = get_page(client, "/queries/agency-profile", {"agency": "kgid:agency-boverk"})
+    note = page.by_id("empty-note")
+    assert note is not None
+    assert note.text() == "agency kgid:agency-boverk names nothing in the graph. Did you mean kgid:agency-boverket?"
+
+
 def test_unknown_query_page_is_404(client: TestClient) -> None:
     page = get_page(client, "/queries/no-such-query", status=404)
     assert "no query named 'no-such-query'" in page.text()

@@ -21,6 +21,7 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.routing import Match
 from starlette.types import Scope
 
+from graph.absent import absent_iri_notes
 from graph.api import catalogue_views, render
 from graph.api.answers import answer_key
 from graph.api.context import ApiContext, get_context
@@ -93,7 +94,8 @@ class Page(BaseModel):
     #: Every row of the answer; ``null`` while a large answer is still being read (``next`` is then set).
     total: int | None
     next: str | None = None
-    #: What an empty answer means, when the query says (``#+ when-empty:``).
+    #: What an empty answer means: an IRI parameter that names nothing in the graph (with the IRIs
+    #: spelt like it), and what the query says (``#+ when-empty:``).
     note: str | None = None
 
 
@@ -210,8 +212,19 @@ async def run_catalogued(ctx: ApiContext, spec: QuerySpec, raw: dict[str, str], 
     return page, len(rows) if whole else None
 
 
+async def empty_note(ctx: ApiContext, spec: QuerySpec, raw: dict[str, str], lang: str) -> str:
+    """What to say of an empty answer of ``spec`` (``raw`` already bound without error): each IRI
+    parameter that names nothing in the graph (:func:`~graph.absent.absent_iri_notes`), then the
+    query's own ``when-empty`` note. The answer stands without the first part if looking fails."""
+    try:
+        notes = await ctx.run(absent_iri_notes, ctx.store, spec, bind_parameters(spec, raw, lang))
+    except GraphError:
+        notes = []
+    return " ".join(note for note in [*notes, spec.when_empty] if note)
+
+
 def _page_json(spec: QuerySpec, page: QueryResult, total: int | None, limit: int, offset: int,
-               request: Request) -> dict[str, object]:
+               request: Request, note: str) -> dict[str, object]:
     """Return the :class:`Page` of ``page`` as plain data, its fields in the model's order.
 
     Built directly rather than through the model, which would check every row again on each
@@ -227,7 +240,7 @@ def _page_json(spec: QuerySpec, page: QueryResult, total: int | None, limit: int
     variables = page.variables
     rows = [dict(zip(variables, [None if t is None else t.value for t in row], strict=True)) for row in page.rows]
     return {"query": spec.name, "columns": list(variables), "rows": rows, "limit": limit, "offset": offset,
-            "total": total, "next": nxt, "note": spec.when_empty or None if total == 0 else None}
+            "total": total, "next": nxt, "note": note or None}
 
 
 def _whole(params: QueryParams, name: str, default: int, low: int, high: int, errors: dict[str, str]) -> int:
@@ -262,12 +275,15 @@ async def query_page(request: Request, name: str, ctx: ApiContext = Depends(get_
     waiting = not raw and any(p.required and p.default is None for p in spec.params)
     result: QueryResult | None = None
     total: int | None = 0
+    note = ""
     status, message = 200, next(iter(errors.values()), None)
     if errors:
         status = 422
     elif not waiting:
         try:
             result, total = await run_catalogued(ctx, spec, raw, params.get("lang", lang), limit, offset)
+            if total == 0:
+                note = await empty_note(ctx, spec, raw, params.get("lang", lang))
         except ApiError as exc:
             status, message = exc.status, exc.message
             if exc.parameter:
@@ -280,7 +296,7 @@ async def query_page(request: Request, name: str, ctx: ApiContext = Depends(get_
         fields=await view.form_fields(ctx, spec, raw, lang, errors), errors=errors, message=message,
         limit=limit, offset=offset, sizes=view.page_sizes(limit), result=result, total=total,
         table=[] if result is None else await view.results_table(ctx, result, lang),
-        note=spec.when_empty if result is not None and total == 0 else "",
+        note=note,
         pager=[] if result is None else view.pager(spec, raw, lang, limit, offset, total),
         downloads=[] if result is None else view.downloads(spec, raw, lang, most),
         editor=view.editor_address(spec, raw, params.get("lang", lang)))
@@ -305,6 +321,7 @@ def _endpoint(spec: QuerySpec, max_limit: int) -> Callable[..., Awaitable[Respon
                                 "(or leave it out and ask by Accept).", parameter="format")
         raw = {p.name: str(kwargs[f"p_{p.name}"]) for p in spec.params if kwargs.get(f"p_{p.name}") is not None}
         rows, total = await run_catalogued(ctx, spec, raw, lang, limit, offset)
+        note = await empty_note(ctx, spec, raw, lang) if total == 0 else ""
         accept = request.headers.get("accept")
         # A page served before its answer was read whole says no total, and is not to be kept:
         # the same address answers with the total once the answer is whole.
@@ -313,7 +330,7 @@ def _endpoint(spec: QuerySpec, max_limit: int) -> Callable[..., Awaitable[Respon
             written = Serialized(rows.kind, str(fmt), serialize_result(rows, str(fmt)))
             return render.respond(written, accept, headers=links)
         if choose(accept, [PLAIN_JSON, *render.RESULT_OFFERS]) == PLAIN_JSON:
-            body = _page_json(spec, rows, total, limit, offset, request)
+            body = _page_json(spec, rows, total, limit, offset, request, note)
             if body["next"]:
                 links["Link"] = f'<{body["next"]}>; rel="next"'
             return JSONResponse(body, headers={"Vary": "Accept", **links})

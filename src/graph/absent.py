@@ -1,0 +1,56 @@
+"""Why a catalogued query may answer nothing: an IRI parameter that names nothing in the graph.
+
+A mistyped IRI (``kgid:agency-boverk``) is a valid IRI, so the query runs and answers no rows.
+:func:`absent_iri_notes` says so, with the IRIs of the graph spelt most like it; ``kg query`` and
+the catalogue API add its notes to an empty answer.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+
+import pyoxigraph as ox
+
+from graph.namespaces import compact
+from graph.queries import QuerySpec
+from graph.store import GraphStore, Term
+
+_USED = "ASK { { ?iri ?p ?o } UNION { ?s ?p ?iri } }"
+_SPELT_ALIKE = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), STR(?stem))) }"
+#: How many IRIs a note suggests, and how alike (difflib's ratio) each must be.
+SUGGESTIONS = 3
+LIKENESS = 0.7
+
+
+def absent_iri_notes(store: GraphStore, spec: QuerySpec, bindings: Mapping[str, Term]) -> list[str]:
+    """Return one note for each IRI parameter of ``spec`` whose value in ``bindings`` names nothing
+    in the graph (no triple has it as subject or object), with the subjects of the graph whose IRI
+    is spelt most like it (same namespace and kind, e.g. ``…/id/agency-``)."""
+    notes = []
+    for param in spec.params:
+        value = bindings.get(param.name)
+        if param.type != "iri" or not isinstance(value, ox.NamedNode):
+            continue
+        if store.query(_USED, {"iri": value}).boolean:
+            continue
+        alike = spelt_alike(store, value.value)
+        hint = f" Did you mean {' or '.join(compact(iri) for iri in alike)}?" if alike else ""
+        notes.append(f"{param.name} {compact(value.value)} names nothing in the graph.{hint}")
+    return notes
+
+
+def spelt_alike(store: GraphStore, iri: str) -> list[str]:
+    """Return up to :data:`SUGGESTIONS` subjects of the graph whose IRI is spelt like ``iri``, most alike first.
+
+    Only subjects that share ``iri``'s namespace and the first part of its local name (up to its
+    first ``-``, if it has one) are compared: ``kgid:agency-boverk`` is compared with the agencies.
+    """
+    namespace, _, local = iri.rpartition("/")
+    kind, dash, _ = local.partition("-")
+    stem = f"{namespace}/{kind}{dash}" if dash else f"{namespace}/"
+    found = store.query(_SPELT_ALIKE, {"stem": ox.Literal(stem)}).column("s")
+    # Compared after the stem: the long prefix all of them share would make every pair look alike.
+    rests = {term.value.removeprefix(stem): term.value for term in found if isinstance(term, ox.NamedNode)}
+    close = difflib.get_close_matches(iri.removeprefix(stem), list(rests), n=SUGGESTIONS, cutoff=LIKENESS)
+    return [rests[rest] for rest in close]
