@@ -77,6 +77,17 @@ def test_query_takes_python_values_for_parameters(opened: graph.Graph) -> None:
         list(opened.query("agency-touchpoints", agency="kgid:agency-boverket"))
 
 
+def test_an_empty_answer_says_what_it_means(opened: graph.Graph) -> None:
+    """As ``kg query`` does: the mistyped IRI, and the query's own note."""
+    typo = opened.query("agency-profile", agency="kgid:agency-boverk")
+    assert len(typo) == 0
+    assert typo.notes == ("agency kgid:agency-boverk names nothing in the graph. Did you mean kgid:agency-boverket?",)
+    assert repr(typo).splitlines()[-1] == f"note: {typo.notes[0]}"
+    later = opened.query("council-members", date="2030-01-01")
+    assert len(later.notes) == 1 and later.notes[0].startswith("No membership in the data covers this date.")
+    assert opened.query("agency-profile", agency="kgid:agency-boverket").notes == ()
+
+
 @pytest.mark.parametrize(("name", "params", "message"), [
     ("no-such-query", {}, "no query named 'no-such-query'. The catalogue holds: "),
     ("council-members", {"colour": "green"}, "has no parameter 'colour'"),

@@ -1,8 +1,9 @@
 """Why a catalogued query may answer nothing: an IRI parameter that names nothing in the graph.
 
 A mistyped IRI (``kgid:agency-boverk``) is a valid IRI, so the query runs and answers no rows.
-:func:`absent_iri_notes` says so, with the IRIs of the graph spelt most like it; ``kg query`` and
-the catalogue API add its notes to an empty answer.
+:func:`absent_iri_notes` says so, with the IRIs of the graph spelt most like it;
+:func:`empty_answer_notes` adds the query's own ``when-empty`` note: what ``kg query``, the
+catalogue API and ``graph.open().query`` say of an empty answer.
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ _SPELT_ALIKE = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTART
 #: How many IRIs a note suggests, and how alike (difflib's ratio) each must be.
 SUGGESTIONS = 3
 LIKENESS = 0.7
+
+
+def empty_answer_notes(store: GraphStore, spec: QuerySpec, bindings: Mapping[str, Term]) -> list[str]:
+    """Return what to say of an empty answer of ``spec`` run with ``bindings``: a note for each IRI
+    parameter that names nothing in the graph (:func:`absent_iri_notes`), then the query's own
+    ``when-empty`` note, if it has one."""
+    return [note for note in [*absent_iri_notes(store, spec, bindings), spec.when_empty] if note]
 
 
 def absent_iri_notes(store: GraphStore, spec: QuerySpec, bindings: Mapping[str, Term]) -> list[str]:

@@ -124,12 +124,11 @@ def _cmd_query(args: argparse.Namespace) -> int:
         format_name = "turtle" if args.format == "table" else args.format
         sys.stdout.write(serialize_result(result, format_name).decode("utf-8"))
     if result.kind == "select" and not result.rows:
-        from graph.absent import absent_iri_notes
+        from graph.absent import empty_answer_notes
 
         sys.stdout.flush()  # the answer first, then what to make of it (also when both go to one file)
-        for note in [*absent_iri_notes(store, spec, bindings), spec.when_empty]:
-            if note:
-                print(f"note: {note}", file=sys.stderr)
+        for note in empty_answer_notes(store, spec, bindings):
+            print(f"note: {note}", file=sys.stderr)
     if args.endpoint and result.kind == "select" and not result.rows:
         from graph.store.remote import RemoteStore, union_default_graph_problem
 

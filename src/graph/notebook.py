@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING, cast, overload
 
 import pyoxigraph as ox
 
+from graph.absent import empty_answer_notes
 from graph.config import REMOTE_TIMEOUT_S, Settings, default_settings
 from graph.coverage import Coverage, compute_coverage
 from graph.errors import QueryError
 from graph.namespaces import PREFIXES
-from graph.queries import LANGUAGES, QuerySpec, find_query, load_catalogue, run_query
+from graph.queries import LANGUAGES, QuerySpec, bind_parameters, find_query, load_catalogue, run_query
 from graph.results import serialize_result
 from graph.store import GraphStore, QueryResult, Term
 from graph.store.source import dataset_of, open_store
@@ -96,15 +97,18 @@ class Rows(Sequence[dict[str, Value]]):
     ``columns`` names the columns in order; ``result`` keeps the RDF terms as the store gave
     them; :meth:`to_dataframe` makes a pandas DataFrame. ``repr`` shows the first rows as the
     ``kg query`` table does. A CONSTRUCT or DESCRIBE answer has the columns ``subject``,
-    ``predicate`` and ``object``.
+    ``predicate`` and ``object``. ``notes`` says what an empty answer of a catalogued query
+    means (an IRI parameter that names nothing in the graph; the query's own note), as
+    ``kg query`` does; ``repr`` shows them under the table.
     """
 
-    def __init__(self, result: QueryResult) -> None:
+    def __init__(self, result: QueryResult, notes: Sequence[str] = ()) -> None:
         if result.kind == "graph":
             triples = [cast(tuple[Term, Term, Term], (t.subject, t.predicate, t.object)) for t in result.triples]
             result = QueryResult("select", ["subject", "predicate", "object"], list(triples))
         self.result = result
         self.columns: tuple[str, ...] = tuple(result.variables)
+        self.notes: tuple[str, ...] = tuple(notes)
 
     @cached_property
     def _dicts(self) -> list[dict[str, Value]]:
@@ -152,7 +156,7 @@ class Rows(Sequence[dict[str, Value]]):
         text = serialize_result(shown, "table").decode("utf-8").rstrip("\n")
         if len(self) > REPR_ROWS:
             text = text.rsplit("\n", 1)[0] + f"\n(the first {REPR_ROWS} of {len(self)} rows)"
-        return text
+        return "\n".join([text, *(f"note: {note}" for note in self.notes)])
 
 
 class Graph:
@@ -189,7 +193,10 @@ class Graph:
         """
         spec = find_query(self.catalogue, name, f"The catalogue holds: {', '.join(self.catalogue)}.")
         raw = {key: _param_text(value) for key, value in params.items()}
-        return Rows(run_query(self.store, spec, raw, lang, timeout_s=self.settings.query_timeout_s))
+        result = run_query(self.store, spec, raw, lang, timeout_s=self.settings.query_timeout_s)
+        if result.rows:
+            return Rows(result)
+        return Rows(result, empty_answer_notes(self.store, spec, bind_parameters(spec, raw, lang)))
 
     def sparql(self, text: str) -> Rows | bool:
         """Run a SPARQL query of your own: rows for SELECT, CONSTRUCT and DESCRIBE, a bool for ASK.

@@ -21,7 +21,7 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.routing import Match
 from starlette.types import Scope
 
-from graph.absent import absent_iri_notes
+from graph.absent import empty_answer_notes
 from graph.api import catalogue_views, render
 from graph.api.answers import answer_key
 from graph.api.context import ApiContext, get_context
@@ -213,14 +213,14 @@ async def run_catalogued(ctx: ApiContext, spec: QuerySpec, raw: dict[str, str], 
 
 
 async def empty_note(ctx: ApiContext, spec: QuerySpec, raw: dict[str, str], lang: str) -> str:
-    """What to say of an empty answer of ``spec`` (``raw`` already bound without error): each IRI
-    parameter that names nothing in the graph (:func:`~graph.absent.absent_iri_notes`), then the
-    query's own ``when-empty`` note. The answer stands without the first part if looking fails."""
+    """What to say of an empty answer of ``spec`` (``raw`` already bound without error), in one
+    paragraph (:func:`~graph.absent.empty_answer_notes`); only the query's own note if looking
+    up its IRI parameters fails, which must not cost the answer."""
     try:
-        notes = await ctx.run(absent_iri_notes, ctx.store, spec, bind_parameters(spec, raw, lang))
+        notes = await ctx.run(empty_answer_notes, ctx.store, spec, bind_parameters(spec, raw, lang))
     except GraphError:
-        notes = []
-    return " ".join(note for note in [*notes, spec.when_empty] if note)
+        notes = [spec.when_empty]
+    return " ".join(notes)
 
 
 def _page_json(spec: QuerySpec, page: QueryResult, total: int | None, limit: int, offset: int,
