@@ -13,12 +13,14 @@ from collections.abc import Mapping
 
 import pyoxigraph as ox
 
-from graph.namespaces import compact
+from graph.namespaces import KGID, compact
 from graph.queries import QuerySpec
 from graph.store import GraphStore, Term
 
 _USED = "ASK { { ?iri ?p ?o } UNION { ?s ?p ?iri } }"
-_SPELT_ALIKE = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), STR(?stem))) }"
+# Typed nodes only: the type triples are a fraction of all, and the nodes without one are retired
+# IRIs (owl:deprecated) and the dataset description's partitions, which are no answer to a typo.
+_SPELT_ALIKE = "SELECT DISTINCT ?s WHERE { ?s a ?type FILTER(isIRI(?s) && STRSTARTS(STR(?s), STR(?stem))) }"
 #: How many IRIs a note suggests, and how alike (difflib's ratio) each must be.
 SUGGESTIONS = 3
 LIKENESS = 0.7
@@ -51,12 +53,16 @@ def absent_iri_notes(store: GraphStore, spec: QuerySpec, bindings: Mapping[str, 
 def spelt_alike(store: GraphStore, iri: str) -> list[str]:
     """Return up to :data:`SUGGESTIONS` subjects of the graph whose IRI is spelt like ``iri``, most alike first.
 
-    Only subjects that share ``iri``'s namespace and the first part of its local name (up to its
-    first ``-``, if it has one) are compared: ``kgid:agency-boverk`` is compared with the agencies.
+    Only the graph's own nodes (``kgid:``) are suggested, and only those of the same kind: the
+    same local name up to its first ``-`` (``kgid:agency-boverk`` is compared with the agencies).
+    An IRI outside ``kgid:``, or without a kind, gets none: comparing it with every node would
+    cost seconds on a large graph.
     """
     namespace, _, local = iri.rpartition("/")
     kind, dash, _ = local.partition("-")
-    stem = f"{namespace}/{kind}{dash}" if dash else f"{namespace}/"
+    if not iri.startswith(KGID) or not dash:
+        return []
+    stem = f"{namespace}/{kind}{dash}"
     found = store.query(_SPELT_ALIKE, {"stem": ox.Literal(stem)}).column("s")
     # Compared after the stem: the long prefix all of them share would make every pair look alike.
     rests = {term.value.removeprefix(stem): term.value for term in found if isinstance(term, ox.NamedNode)}
