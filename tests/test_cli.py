@@ -254,6 +254,11 @@ def test_push_then_query_remotely(oxigraph_endpoint: Endpoint, built_files: Path
                        "--endpoint", oxigraph_endpoint.query, "--param", f"value={INJECTION}")
     assert code == 0
     assert parsed(out, ox.QueryResultsFormat.JSON) == []
+    # A mistyped IRI is looked up in the remote store as in the embedded one.
+    code, _, err = run(capsys, "query", "agency-profile", "--param", "agency=kgid:agency-boverk",
+                       "--endpoint", oxigraph_endpoint.query)
+    assert code == 0
+    assert "agency kgid:agency-boverk names nothing in the graph. Did you mean kgid:agency-boverket?" in err
     assert len(RemoteStore(oxigraph_endpoint.query)) == len(store)
 
 

@@ -321,7 +321,6 @@ def _endpoint(spec: QuerySpec, max_limit: int) -> Callable[..., Awaitable[Respon
                                 "(or leave it out and ask by Accept).", parameter="format")
         raw = {p.name: str(kwargs[f"p_{p.name}"]) for p in spec.params if kwargs.get(f"p_{p.name}") is not None}
         rows, total = await run_catalogued(ctx, spec, raw, lang, limit, offset)
-        note = await empty_note(ctx, spec, raw, lang) if total == 0 else ""
         accept = request.headers.get("accept")
         # A page served before its answer was read whole says no total, and is not to be kept:
         # the same address answers with the total once the answer is whole.
@@ -330,6 +329,7 @@ def _endpoint(spec: QuerySpec, max_limit: int) -> Callable[..., Awaitable[Respon
             written = Serialized(rows.kind, str(fmt), serialize_result(rows, str(fmt)))
             return render.respond(written, accept, headers=links)
         if choose(accept, [PLAIN_JSON, *render.RESULT_OFFERS]) == PLAIN_JSON:
+            note = await empty_note(ctx, spec, raw, lang) if total == 0 else ""  # only this body carries it
             body = _page_json(spec, rows, total, limit, offset, request, note)
             if body["next"]:
                 links["Link"] = f'<{body["next"]}>; rel="next"'
