@@ -33,10 +33,16 @@ KGID = "https://w3id.org/mmr-kg/id/"
 EX = "http://example.org/"
 
 
-def test_every_benchmark_input_answers_rows(store: EmbeddedStore, catalogue: dict[str, QuerySpec]) -> None:
+@pytest.fixture(scope="module")
+def params(store: EmbeddedStore, catalogue: dict[str, QuerySpec]) -> dict[str, dict[str, str]]:
+    """The parameters the benchmark gives each query."""
+    return bench.sample_parameters(catalogue, store)
+
+
+def test_every_benchmark_input_answers_rows(store: EmbeddedStore, catalogue: dict[str, QuerySpec],
+                                            params: dict[str, dict[str, str]]) -> None:
     """A benchmark of an empty answer measures nothing (issue 12 found `council-members` timed on a
     date with no members): each query, with the parameters the benchmark gives it, returns rows."""
-    params = bench.sample_parameters(catalogue, store)
     empty = [name for name, spec in catalogue.items()
              if not store.query(bench.prepared_text(spec, params[name])).rows]
     assert empty == []
@@ -103,8 +109,8 @@ def test_synthetic_graph_derives_its_tables_again(store: EmbeddedStore, cloned: 
 
 
 def test_every_catalogue_query_answers_at_least_as_much_on_the_clone(store: EmbeddedStore, cloned: EmbeddedStore,
-                                                                     catalogue: dict[str, QuerySpec]) -> None:
-    params = bench.sample_parameters(catalogue, store)
+                                                                     catalogue: dict[str, QuerySpec],
+                                                                     params: dict[str, dict[str, str]]) -> None:
     shrunk = {}
     for name, spec in catalogue.items():
         text = bench.prepared_text(spec, params[name])
