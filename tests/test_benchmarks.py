@@ -20,8 +20,8 @@ import pytest
 from graph.build import BuiltGraph
 from graph.config import Settings
 from graph.derived import DERIVED_GRAPH
-from graph.queries import QuerySpec
-from graph.store import EmbeddedStore
+from graph.queries import QuerySpec, bind_parameters
+from graph.store import EmbeddedStore, QueryResult
 
 # benchmarks/ is a folder of scripts, not a package: its modules import each other by name.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -47,6 +47,23 @@ def test_every_benchmark_input_answers_rows(store: EmbeddedStore, catalogue: dic
              if not store.query(bench.prepared_text(spec, params[name])).rows]
     assert empty == []
     assert params["council-members"]["date"] == "2019-06-01"
+
+
+def test_every_stored_answer_reads_back_the_same_rows_in_order(store: EmbeddedStore, catalogue: dict[str, QuerySpec],
+                                                             params: dict[str, dict[str, str]]) -> None:
+    """The `stored answer` column times a copy of each answer: it must be that answer, row for row,
+    in both languages, with every copy in one store as the rounds' process keeps them."""
+    answers = EmbeddedStore(ox.Store())
+    read_back: dict[tuple[str, str], tuple[str, QueryResult]] = {}
+    for lang in ("sv", "en"):
+        for name, spec in catalogue.items():
+            result = store.query(spec.prepared.bind(bind_parameters(spec, params[name], lang)))
+            quads, text = bench.stored_answer(f"{name}@{lang}", result)
+            answers.store.extend(quads)
+            read_back[name, lang] = (text, result)
+    differ = [key for key, (text, result) in read_back.items()
+              if (back := answers.query(text)).rows != result.rows or back.variables != result.variables]
+    assert differ == []
 
 
 # --- synthetic graphs -------------------------------------------------------------------------
@@ -175,11 +192,13 @@ def test_spread_timer_collects_rounds_and_fills_medians(spread: bench.SpreadTime
     spread.rounds(1)
     assert {name: len(samples) for name, samples in spread.samples.items()} == {"all": 3, "three": 3}
     assert len(spread.plan_samples["all"]) == 3
+    assert len(spread.stored_samples["three"]) == 3
     assert len(spread.round_totals) == 3
     run = bench.SizeRun("shipped", 30, {name: bench.Timing(float("nan"), 0) for name in ("all", "three")})
     spread.fill(run)
     assert run.timings["all"].embedded_ms == pytest.approx(sorted(spread.samples["all"])[1])
     assert run.timings["three"].plan_ms == pytest.approx(sorted(spread.plan_samples["three"])[1])
+    assert run.timings["all"].stored_ms == pytest.approx(sorted(spread.stored_samples["all"])[1])
     assert not spread.process.is_alive()
 
 
@@ -258,3 +277,15 @@ def test_report_flags_each_missed_target() -> None:
     assert "4 of 5 queries miss a target." in text
     assert "10–12 ms per round (median 11 ms)" in text
     assert "(planning table)" in text
+
+
+def test_report_says_which_slow_queries_are_at_the_stores_read_out_speed() -> None:
+    shipped = _size("shipped", 100,
+                    quick=bench.Timing(1.0, 10, stored_ms=0.9),
+                    read_out=bench.Timing(6.0, 300, stored_ms=5.5),
+                    own_work=bench.Timing(7.0, 20, stored_ms=1.0))
+    text = bench.render([shipped], [], [10.0])
+    assert "| `read-out` | 300 | 6.00 | – | 5.50 |" in text
+    assert ("Of the 2 queries over 5 ms, 1 take at most 1.25× the time of reading a stored copy of their "
+            "answer back (`read-out`)") in text
+    assert "Reading the stored answer back alone takes 5 ms or more for `read-out`." in text
