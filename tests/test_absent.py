@@ -1,10 +1,11 @@
-"""graph.absent: the notes an empty answer gets when an IRI parameter names nothing in the graph."""
+"""graph.absent: the notes an empty answer gets when an IRI parameter names nothing in the graph,
+or names a retired node."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 
-from graph.absent import absent_iri_notes, spelt_alike
+from graph.absent import absent_iri_notes, empty_answer_notes, retired_iri_notes, spelt_alike
 from graph.queries import QuerySpec, bind_parameters
 from graph.store import EmbeddedStore
 
@@ -48,3 +49,36 @@ def test_parameters_other_than_iris_get_no_note(catalogue: dict[str, QuerySpec])
     empty = EmbeddedStore(ox.Store())
     spec = catalogue["council-members"]
     assert absent_iri_notes(empty, spec, bind_parameters(spec, {"date": "2030-01-01"})) == []
+
+
+OWL_DEPRECATED = ox.NamedNode("http://www.w3.org/2002/07/owl#deprecated")
+REPLACED_BY = ox.NamedNode("http://purl.org/dc/terms/isReplacedBy")
+HISTORY = ox.NamedNode("http://www.w3.org/2004/02/skos/core#historyNote")
+
+
+def test_a_retired_iri_gets_a_note_with_its_history(store: EmbeddedStore, catalogue: dict[str, QuerySpec]) -> None:
+    """A retired kind still names something, so it is not absent, yet the query answers nothing for it."""
+    spec = catalogue["agencies-lacking-kind"]
+    bindings = bind_parameters(spec, {"kind": "kgid:kind-objective-reached-by-criteria"})
+    assert store.query(spec.prepared.bind(bindings)).rows == []
+    assert absent_iri_notes(store, spec, bindings) == []
+    [note] = retired_iri_notes(store, spec, bindings)
+    assert note.startswith("kind kgid:kind-objective-reached-by-criteria is retired (owl:deprecated): "
+                           "nothing replaces it. History: Retired in 0.2.0: it joined two stated facts")
+    assert empty_answer_notes(store, spec, bindings) == [note]
+    assert retired_iri_notes(store, spec, bind_parameters(spec, {"kind": "kgid:kind-buyer-network"})) == []
+
+
+def test_a_retired_iri_names_what_replaces_it(catalogue: dict[str, QuerySpec]) -> None:
+    raw = ox.Store()
+    old, new, other = (ox.NamedNode(KGID + name) for name in ("agency-old", "agency-new", "agency-newer"))
+    graph = ox.NamedNode("https://example.org/g")
+    raw.extend([ox.Quad(old, OWL_DEPRECATED, ox.Literal(True), graph),
+                ox.Quad(old, REPLACED_BY, new, graph), ox.Quad(old, REPLACED_BY, other, graph),
+                ox.Quad(old, HISTORY, ox.Literal("Split in two.", language="en"), graph)])
+    spec = catalogue["agency-profile"]
+    assert retired_iri_notes(EmbeddedStore(raw), spec, bind_parameters(spec, {"agency": "kgid:agency-old"})) == [
+        "agency kgid:agency-old is retired (owl:deprecated); use kgid:agency-new or kgid:agency-newer instead. "
+        "History: Split in two."]
+    raw.remove(ox.Quad(old, OWL_DEPRECATED, ox.Literal(True), graph))
+    assert retired_iri_notes(EmbeddedStore(raw), spec, bind_parameters(spec, {"agency": "kgid:agency-old"})) == []

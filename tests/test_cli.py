@@ -290,3 +290,7 @@ def test_an_empty_answer_names_a_mistyped_iri(built_files: Path, capsys: pytest.
     assert err == "note: agency kgid:agency-boverk names nothing in the graph. Did you mean kgid:agency-boverket?\n"
     assert main(["query", "objective-agencies", "--param", "objective=https://example.org/nothing", "--graph", graph]) == 0
     assert capsys.readouterr().err == "note: objective https://example.org/nothing names nothing in the graph.\n"
+    assert main(["query", "agencies-lacking-kind", "--param", "kind=kgid:kind-objective-reached-by-criteria",
+                 "--graph", graph]) == 0
+    assert capsys.readouterr().err.startswith(
+        "note: kind kgid:kind-objective-reached-by-criteria is retired (owl:deprecated): nothing replaces it.")

@@ -184,3 +184,11 @@ def test_an_empty_page_names_a_parameter_that_names_nothing(client: TestClient) 
                                    "Did you mean kgid:agency-naturvardsverket?")
     known = client.get("/queries/agency-touchpoints", params={"agency": "kgid:agency-naturvardsverket"}, headers=json)
     assert known.json()["total"] > 0 and known.json()["note"] is None
+
+
+def test_an_empty_page_says_a_parameter_is_retired(client: TestClient) -> None:
+    retired = client.get("/queries/agencies-lacking-kind", params={"kind": "kgid:kind-objective-reached-by-criteria"},
+                         headers={"accept": "application/json"})
+    assert retired.status_code == 200 and retired.json()["total"] == 0
+    assert retired.json()["note"].startswith("kind kgid:kind-objective-reached-by-criteria is retired (owl:deprecated): "
+                                             "nothing replaces it. History: Retired in 0.2.0:")
