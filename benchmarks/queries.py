@@ -144,10 +144,10 @@ with it; in this run it flags {growth_flags}. On the shipped graph two costs rem
   (Oxigraph 0.5 turns both terms into strings on every comparison; its development branch computes
   each sort key once, commit `5507799d`), on lookups (the in-memory store finds a subject's label by walking the list
   of that subject's triples) and on turning each row into Python terms. The `stored answer` column
-  shows how little of it is the query's own: the same rows, copied into a store and read back in
-  order, take about as long (the sentence under the table names the queries that take at most
-  {at_read_out:g}× the time of their stored answer). A table derived at build time would hold such a copy, so it
-  would not make them faster; only a faster store, or a faster machine, would.
+  shows how much of that is the query's own work: it reads the same rows back, in order, from a
+  store that holds a copy of them, as a table derived at build time would. The sentence under the
+  table names the queries that take at most {at_read_out:g}× that time: a derived table would not
+  make them faster; only a faster store, or a faster machine, would.
 
 Further rewrites of these texts moved little. On this shared machine the same query runs up to
 twice as fast at quiet moments as under other tenants' load, for minutes at a time; the shipped
@@ -245,9 +245,9 @@ class SpreadTimer:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_rounds_worker, args=(dict(texts), quads, child), daemon=True)
         self.process.start()
-        self.samples: dict[str, list[float]] = {name: [] for name in texts}
-        self.plan_samples: dict[str, list[float]] = {name: [] for name in texts}
-        self.stored_samples: dict[str, list[float]] = {name: [] for name in texts}
+        self.samples: Samples = {name: [] for name in texts}
+        self.plan_samples: Samples = {name: [] for name in texts}
+        self.stored_samples: Samples = {name: [] for name in texts}
         #: Per round, the whole catalogue's embedded time in ms.
         self.round_totals: list[float] = []
 
