@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TypeVar, cast
 
 import pyoxigraph as ox
 
@@ -27,6 +28,9 @@ from graph.config import default_settings
 from graph.derived import DERIVED_GRAPH, derive
 from graph.namespaces import GRAPH_BASE, KGID
 from graph.store import EmbeddedStore
+
+#: A term of a quad, kept as its own kind when it is not renamed.
+_T = TypeVar("_T", bound=ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple)
 
 SYNTHETIC_ID = KGID + "synthetic/"
 SYNTHETIC_GRAPH = GRAPH_BASE + "synthetic/"
@@ -76,7 +80,7 @@ def synthetic_quads(target_triples: int, base: list[ox.Quad] | None = None) -> l
             if isinstance(obj, ox.Literal) and q.predicate.value in _LABELS:
                 obj = ox.Literal(f"{obj.value} [synthetic {n}]", language=obj.language) if obj.language \
                     else ox.Literal(f"{obj.value} [synthetic {n}]", datatype=obj.datatype)
-            out.append(ox.Quad(clone.subject(q.subject), q.predicate, clone.object(obj), graph))
+            out.append(ox.Quad(clone(q.subject), q.predicate, clone(obj), graph))
     # The build derives its tables from everything it loads (graph.derived): so must the clone.
     whole = ox.Store()
     whole.extend(out)
@@ -99,14 +103,9 @@ class _Cloner:
         self.cloned = cloned
         self.names: dict[str, ox.NamedNode] = {}
 
-    def subject(self, term: ox.NamedNode | ox.BlankNode | ox.Triple) -> ox.NamedNode | ox.BlankNode | ox.Triple:
+    def __call__(self, term: _T) -> _T:
         """The clone's name for ``term`` when it is a cloned instance, else ``term``."""
-        return self._named(term) if isinstance(term, ox.NamedNode) else term
-
-    def object(self, term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
-               ) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple:
-        """As :meth:`subject`, for a term in the object position."""
-        return self._named(term) if isinstance(term, ox.NamedNode) else term
+        return cast(_T, self._named(term)) if isinstance(term, ox.NamedNode) else term
 
     def _named(self, term: ox.NamedNode) -> ox.NamedNode:
         if term.value not in self.cloned:

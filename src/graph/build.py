@@ -157,10 +157,11 @@ def raise_for_restatements(store: ox.Store, files: Sequence[Path]) -> None:
     for quad in store:
         stating.setdefault((quad.subject, quad.predicate, quad.object), []).append(quad.graph_name)
     rows = []
+    texts: dict[Path, list[str]] = {}  # each file read once, and only when it restates something
     for triple, graphs in stating.items():
         if len(graphs) > 1:
             places = sorted(graphs, key=lambda graph: (order.get(graph, len(order)), str(graph)))
-            where = " and ".join(_where(file_of[graph], triple[0]) if graph in file_of else f"the graph {graph}"
+            where = " and ".join(_where(file_of[graph], triple[0], texts) if graph in file_of else f"the graph {graph}"
                                  for graph in places)
             rows.append(f"{where}: {' '.join(_shown(term) for term in triple)}")
     if rows:
@@ -170,11 +171,14 @@ def raise_for_restatements(store: ox.Store, files: Sequence[Path]) -> None:
                          f"where a triple stated twice counts twice:{listed}")
 
 
-def _where(path: Path, subject: _Term) -> str:
-    """``path:line`` of the statement about ``subject`` in ``path``, or the path alone."""
-    found = locate_subject(subject.value, {path: path.read_text(encoding="utf-8").splitlines()}) \
-        if isinstance(subject, ox.NamedNode) else None
-    return found or str(path)
+def _where(path: Path, subject: _Term, texts: dict[Path, list[str]]) -> str:
+    """``path:line`` of the statement about ``subject`` in ``path``, or the path alone; ``texts``
+    keeps each file's lines once read."""
+    if not isinstance(subject, ox.NamedNode):
+        return str(path)
+    if path not in texts:
+        texts[path] = path.read_text(encoding="utf-8").splitlines()
+    return locate_subject(subject.value, {path: texts[path]}) or str(path)
 
 
 def _shown(term: _Term) -> str:

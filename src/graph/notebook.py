@@ -98,7 +98,7 @@ class Rows(Sequence[dict[str, Value]]):
     them; :meth:`to_dataframe` makes a pandas DataFrame. ``repr`` shows the first rows as the
     ``kg query`` table does. A CONSTRUCT or DESCRIBE answer has the columns ``subject``,
     ``predicate`` and ``object``. ``notes`` says what an empty answer of a catalogued query
-    means (an IRI parameter that names nothing in the graph; the query's own note), as
+    means (an IRI parameter that names nothing in the graph or a retired node; the query's own note), as
     ``kg query`` does; ``repr`` shows them under the table.
     """
 

@@ -95,7 +95,7 @@ class Page(BaseModel):
     total: int | None
     next: str | None = None
     #: What an empty answer means: an IRI parameter that names nothing in the graph (with the IRIs
-    #: spelt like it), and what the query says (``#+ when-empty:``).
+    #: spelt like it) or a retired node (with what replaces it), and what the query says (``#+ when-empty:``).
     note: str | None = None
 
 
